@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: server discovery, DDL, and the partition-aware IO manager."""
