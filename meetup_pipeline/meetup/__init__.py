@@ -1,1 +1,50 @@
-"""meetup package."""
+"""Extraction from Meetup's GraphQL API (``gql-ext``): models, client and Dagster resource."""
+
+from .errors import (
+    MeetupAuthError,
+    MeetupConfigError,
+    MeetupError,
+    MeetupHTTPError,
+    MeetupPaginationError,
+    MeetupQueryError,
+    MeetupRejectRateError,
+    MeetupRetryError,
+)
+from .models import (
+    Event,
+    Extraction,
+    ExtractStats,
+    FeeSettings,
+    Fetched,
+    Group,
+    Reject,
+    RsvpCounts,
+    Topic,
+    TopicCategory,
+    Venue,
+)
+from .resource import MeetupResource, meetup_resource_from_env
+
+__all__ = [
+    "Event",
+    "ExtractStats",
+    "Extraction",
+    "FeeSettings",
+    "Fetched",
+    "Group",
+    "MeetupAuthError",
+    "MeetupConfigError",
+    "MeetupError",
+    "MeetupHTTPError",
+    "MeetupPaginationError",
+    "MeetupQueryError",
+    "MeetupRejectRateError",
+    "MeetupResource",
+    "MeetupRetryError",
+    "Reject",
+    "RsvpCounts",
+    "Topic",
+    "TopicCategory",
+    "Venue",
+    "meetup_resource_from_env",
+]

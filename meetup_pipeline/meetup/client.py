@@ -1,0 +1,293 @@
+"""The async Meetup client: group discovery and one window's events, paged and guarded.
+
+Cost model (the 2018 project's lesson): groups are discovered with ``groupSearch`` for every
+query (all pages), then each group's events for the WHOLE window come from one paginated
+``groupByUrlname.events`` query, so a ten-year backfill costs about groups x pages requests,
+not groups x days.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import queries
+from .errors import MeetupPaginationError, MeetupRejectRateError
+from .models import Event, Extraction, ExtractStats, Fetched, Group, Reject
+from .ratelimit import estimate_cost
+from .transport import GraphQLTransport
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+WINDOW_MARGIN = timedelta(days=1)
+"""How much wider than the window the API is asked for. Whether ``afterDateTime`` and
+``beforeDateTime`` are inclusive (or even compared as instants) is not documented, so the
+client asks for a margin and applies ``start <= dateTime < end`` itself."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Where and what to look for (defaults: the 2018 project's Palo Alto dating scene)."""
+
+    queries: tuple[str, ...]
+    lat: float
+    lon: float
+    radius_miles: float
+    topic_category_id: str | None = None
+
+
+@dataclass
+class ClientOptions:
+    page_size: int = queries.PAGE_CAP
+    max_pages: int = 500
+    max_reject_rate: float = 0.01
+    window_margin: timedelta = WINDOW_MARGIN
+    statuses: tuple[str, ...] = queries.EVENT_STATUSES
+    source: Literal["sandbox", "api"] = "api"
+    verify_totals: bool = True
+    """Fail when fewer distinct events arrive than ``events.totalCount`` announces."""
+    notes: list[str] = field(default_factory=list)
+
+
+def _reason(exc: ValidationError) -> str:
+    """A validation summary without input values (payloads can be long)."""
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    return "; ".join(parts[:5])
+
+
+def _parse(model: type[M], entity: str, raw: Any) -> Fetched[M] | Reject:
+    if not isinstance(raw, dict):
+        return Reject(entity, {"value": raw}, "not a JSON object")
+    try:
+        return Fetched(model.model_validate(raw), raw)
+    except ValidationError as exc:
+        return Reject(entity, raw, _reason(exc))
+
+
+def _iso(dt: datetime) -> str:
+    """DateTime input with seconds and an explicit offset (the API refuses naive values)."""
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _require_aware(name: str, dt: datetime) -> None:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (got naive {dt.isoformat()})")
+
+
+class MeetupClient:
+    """Extraction over one :class:`GraphQLTransport` (one event loop, one run)."""
+
+    def __init__(
+        self,
+        transport: GraphQLTransport,
+        search: SearchSettings,
+        options: ClientOptions | None = None,
+    ) -> None:
+        self.transport = transport
+        self.search = search
+        self.options = options or ClientOptions()
+
+    @property
+    def stats(self) -> ExtractStats:
+        return self.transport.stats
+
+    async def _paginate(
+        self,
+        op: str,
+        query: str,
+        variables: dict[str, Any],
+        connection: Callable[[dict[str, Any]], dict[str, Any] | None],
+    ) -> tuple[list[Any], int | None, bool]:
+        """All edges' nodes of a forward-paged connection, duplicates dropped.
+
+        Returns the nodes, the last reported ``totalCount`` and whether the root was found.
+        """
+        nodes: list[Any] = []
+        seen_ids: set[str] = set()
+        seen_cursors: set[str] = set()
+        after: str | None = None
+        total: int | None = None
+        first = self.options.page_size
+        for page in range(1, self.options.max_pages + 2):
+            if page > self.options.max_pages:
+                raise MeetupPaginationError(
+                    f"{op}: more than {self.options.max_pages} pages; stopping rather than "
+                    "looping (raise max_pages if this is real)"
+                )
+            data = await self.transport.execute(
+                op, query, {**variables, "first": first, "after": after}, estimate_cost(first)
+            )
+            self.stats.pages += 1
+            conn = connection(data)
+            if conn is None:
+                return nodes, total, False
+            total = conn.get("totalCount") if isinstance(conn.get("totalCount"), int) else total
+            for edge in conn.get("edges") or []:
+                node = edge.get("node") if isinstance(edge, dict) else None
+                node_id = node.get("id") if isinstance(node, dict) else None
+                if node_id is not None:
+                    if str(node_id) in seen_ids:
+                        self.stats.duplicate_edges += 1
+                        continue
+                    seen_ids.add(str(node_id))
+                nodes.append(node)
+            info = conn.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return nodes, total, True
+            cursor = info.get("endCursor")
+            if not cursor:
+                raise MeetupPaginationError(
+                    f"{op}: hasNextPage without an endCursor on page {page}"
+                )
+            if cursor in seen_cursors or cursor == after:
+                raise MeetupPaginationError(
+                    f"{op}: the API repeated cursor {cursor!r} on page {page}; stopping rather "
+                    "than looping or returning a silently short result"
+                )
+            seen_cursors.add(cursor)
+            after = cursor
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def search_groups(self) -> tuple[list[Fetched[Group]], list[Reject]]:
+        """``groupSearch`` for every query, all pages, merged by group id (first one wins)."""
+        s = self.search
+
+        async def one(q: str) -> list[Any]:
+            variables: dict[str, Any] = {
+                "query": q,
+                "lat": s.lat,
+                "lon": s.lon,
+                "radius": s.radius_miles,
+                "topicCategoryId": s.topic_category_id,
+            }
+            nodes, _, _ = await self._paginate(
+                f"groupSearch({q!r})",
+                queries.GROUP_SEARCH,
+                variables,
+                lambda d: d.get("groupSearch"),
+            )
+            return nodes
+
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(one(q)) for q in dict.fromkeys(s.queries)]
+        groups: dict[str, Fetched[Group]] = {}
+        rejects: list[Reject] = []
+        rejected_ids: set[str] = set()
+        for task in tasks:
+            for node in task.result():
+                parsed = _parse(Group, "group", node)
+                if isinstance(parsed, Reject):
+                    rid = str(parsed.payload.get("id"))
+                    if rid not in rejected_ids:
+                        rejected_ids.add(rid)
+                        rejects.append(parsed)
+                elif parsed.model.id not in groups:
+                    groups[parsed.model.id] = parsed
+        # a group rejected once but parsed from another query's page is not a reject
+        rejects = [r for r in rejects if str(r.payload.get("id")) not in groups]
+        return list(groups.values()), rejects
+
+    async def group_events(
+        self, urlname: str, start: datetime, end: datetime
+    ) -> tuple[list[Fetched[Event]], list[Reject]]:
+        """One group's events with ``start <= dateTime < end``, via ONE paged query."""
+        _require_aware("start", start)
+        _require_aware("end", end)
+        margin = self.options.window_margin
+        variables = {
+            "urlname": urlname,
+            "afterDateTime": _iso(start - margin),
+            "beforeDateTime": _iso(end + margin),
+            "status": list(self.options.statuses),
+        }
+        op = f"events({urlname!r})"
+        nodes, total, found = await self._paginate(
+            op,
+            queries.GROUP_EVENTS,
+            variables,
+            lambda d: (d.get("groupByUrlname") or {}).get("events")
+            if d.get("groupByUrlname") is not None
+            else None,
+        )
+        if not found:
+            reason = "group not found by urlname (deleted or renamed since discovery?)"
+            return [], [Reject("group_events", {"urlname": urlname}, reason)]
+        if self.options.verify_totals and total is not None and len(nodes) < total:
+            raise MeetupPaginationError(
+                f"{op}: received {len(nodes)} distinct events but the API counts {total}; "
+                "refusing a silently short result"
+            )
+        events: list[Fetched[Event]] = []
+        rejects: list[Reject] = []
+        for node in nodes:
+            parsed = _parse(Event, "event", node)
+            if isinstance(parsed, Fetched):
+                if start <= parsed.model.date_time < end:
+                    events.append(parsed)
+                continue
+            if not self._outside(node, start, end):
+                rejects.append(parsed)
+        return events, rejects
+
+    @staticmethod
+    def _outside(node: Any, start: datetime, end: datetime) -> bool:
+        """Whether an unparseable event's raw ``dateTime`` is clearly outside the window."""
+        raw = node.get("dateTime") if isinstance(node, dict) else None
+        try:
+            dt = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return dt.tzinfo is not None and not (start <= dt < end)
+
+    async def extract_window(self, start: datetime, end: datetime) -> Extraction:
+        """Every discovered group and every event with ``start <= dateTime < end``."""
+        _require_aware("start", start)
+        _require_aware("end", end)
+        if not start < end:
+            raise ValueError(f"empty window: start {start.isoformat()} >= end {end.isoformat()}")
+        t0 = time.perf_counter()
+        groups, rejects = await self.search_groups()
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(self.group_events(g.model.urlname, start, end)) for g in groups]
+        events: dict[str, Fetched[Event]] = {}
+        for task in tasks:
+            group_events, group_rejects = task.result()
+            rejects.extend(group_rejects)
+            for ev in group_events:
+                events.setdefault(ev.model.id, ev)
+        self.stats.seconds = round(time.perf_counter() - t0, 3)
+        extraction = Extraction(
+            groups=groups,
+            events=sorted(events.values(), key=lambda f: (f.model.date_time, f.model.id)),
+            rejects=rejects,
+            stats=self.stats,
+            source=self.options.source,
+            fetched_at=self.transport.clock.now(),
+            window=(start, end),
+            notes=list(self.options.notes),
+        )
+        rate = extraction.reject_rate
+        if rate > self.options.max_reject_rate:
+            sample = "; ".join(f"{r.entity}: {r.reason}" for r in rejects[:3])
+            raise MeetupRejectRateError(
+                self.transport.redactor(
+                    f"{len(rejects)} of {len(groups) + len(events) + len(rejects)} records "
+                    f"failed validation ({rate:.1%} > max_reject_rate "
+                    f"{self.options.max_reject_rate:.1%}); e.g. {sample}"
+                )
+            )
+        if rejects:
+            log.warning("%d records rejected (%.2f%%)", len(rejects), 100 * rate)
+        return extraction
