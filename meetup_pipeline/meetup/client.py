@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -27,6 +27,7 @@ from .transport import GraphQLTransport
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 WINDOW_MARGIN = timedelta(days=1)
 """How much wider than the window the API is asked for. Whether ``afterDateTime`` and
@@ -84,6 +85,23 @@ def _iso(dt: datetime) -> str:
 def _require_aware(name: str, dt: datetime) -> None:
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (got naive {dt.isoformat()})")
+
+
+async def _all(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run concurrently; on failure cancel the rest and raise the first error itself.
+
+    A bare ``TaskGroup`` would raise an ``ExceptionGroup``; callers (and Dagster's error
+    display) deserve the clear ``MeetupError`` inside it.
+    """
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(c) for c in coros]
+    except BaseExceptionGroup as group:
+        leaf: BaseException = group
+        while isinstance(leaf, BaseExceptionGroup):
+            leaf = leaf.exceptions[0]
+        raise leaf from None
+    return [t.result() for t in tasks]
 
 
 class MeetupClient:
@@ -180,13 +198,12 @@ class MeetupClient:
             )
             return nodes
 
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(one(q)) for q in dict.fromkeys(s.queries)]
+        pages = await _all([one(q) for q in dict.fromkeys(s.queries)])
         groups: dict[str, Fetched[Group]] = {}
         rejects: list[Reject] = []
         rejected_ids: set[str] = set()
-        for task in tasks:
-            for node in task.result():
+        for nodes in pages:
+            for node in nodes:
                 parsed = _parse(Group, "group", node)
                 if isinstance(parsed, Reject):
                     rid = str(parsed.payload.get("id"))

@@ -247,13 +247,20 @@ class MeetupResource(dg.ConfigurableResource):
         stats: ExtractStats | None = None,
     ) -> MeetupClient:
         """A client over ``http`` (tests inject transports, clocks and budgets here)."""
+        if budget is None:
+            # the process-wide budget runs on the real clock; an injected clock gets its own
+            budget = (
+                shared_budget(self.url, self.points_per_minute)
+                if clock is None
+                else PointsBudget(self.points_per_minute, clock)
+            )
         clock = clock or SystemClock()
         source = self.source
         transport = GraphQLTransport(
             http,
             self.url,
             self.token_provider(clock),
-            budget or shared_budget(self.url, self.points_per_minute),
+            budget,
             clock,
             self.redactor(),
             stats or ExtractStats(),
