@@ -222,6 +222,8 @@ class MeetupClient:
         """One group's events with ``start <= dateTime < end``, via ONE paged query."""
         _require_aware("start", start)
         _require_aware("end", end)
+        # compare instants: same-tzinfo datetimes compare by wall time, wrong across DST
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         margin = self.options.window_margin
         variables = {
             "urlname": urlname,
@@ -276,11 +278,9 @@ class MeetupClient:
             raise ValueError(f"empty window: start {start.isoformat()} >= end {end.isoformat()}")
         t0 = time.perf_counter()
         groups, rejects = await self.search_groups()
-        async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(self.group_events(g.model.urlname, start, end)) for g in groups]
+        per_group = await _all([self.group_events(g.model.urlname, start, end) for g in groups])
         events: dict[str, Fetched[Event]] = {}
-        for task in tasks:
-            group_events, group_rejects = task.result()
+        for group_events, group_rejects in per_group:
             rejects.extend(group_rejects)
             for ev in group_events:
                 events.setdefault(ev.model.id, ev)

@@ -11,7 +11,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -69,6 +69,11 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+def _instant(node: dict[str, Any]) -> datetime:
+    when = datetime.fromisoformat(node["dateTime"])
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 Responder = Callable[[httpx.Request], httpx.Response | None]
 
 
@@ -115,12 +120,8 @@ class FakeMeetup:
             return httpx.Response(200, json={"data": {"groupByUrlname": None}})
         lo = datetime.fromisoformat(variables["afterDateTime"])
         hi = datetime.fromisoformat(variables["beforeDateTime"])
-        nodes = [
-            n
-            for n in self.events_by_group[urlname]
-            if lo <= datetime.fromisoformat(n["dateTime"]) < hi
-        ]
-        nodes.sort(key=lambda n: datetime.fromisoformat(n["dateTime"]))
+        nodes = [n for n in self.events_by_group[urlname] if lo <= _instant(n) < hi]
+        nodes.sort(key=_instant)
         conn = self._page(nodes, variables, lambda i, n: b64(f"{n['id']}:{i}"))
         conn["totalCount"] = len(nodes)
         return httpx.Response(200, json={"data": {"groupByUrlname": {"events": conn}}})
