@@ -1,0 +1,190 @@
+"""Sandbox configuration: world seed and scale, clock, auth, rate limit and faults.
+
+Environment (read by `SandboxConfig.from_env`): `MEETUP_SANDBOX_SEED` (int),
+`MEETUP_SANDBOX_SCALE` (float, 0 < scale <= 50), `MEETUP_SANDBOX_NOW` (ISO date-time with
+an offset; unset = wall clock at each request), `MEETUP_SANDBOX_FAULTS` (a fault spec, see
+`FaultConfig.parse`), `MEETUP_SANDBOX_RATE_LIMIT` (`graphql`, `http429` or `off`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from meetup_pipeline.sandbox.timefmt import DateTimeParseError, parse_zoned
+
+Probability = float
+
+
+class AuthConfig(BaseModel):
+    """OAuth client the sandbox accepts; when set, `/gql-ext` requires a Bearer token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str | None = None
+    jwt_public_key: str | None = None
+    """PEM of the RSA key whose private half signs JWT-bearer assertions (RS256)."""
+    jwt_key_id: str | None = None
+    """Expected `kid` header of assertions; None accepts any."""
+    member_id: str = "1000001"
+    access_token_ttl_s: int = Field(3600, gt=0)
+    code_ttl_s: int = Field(600, gt=0)
+    static_tokens: list[str] = Field(default_factory=list)
+    """Pre-issued access tokens that never expire (development convenience)."""
+
+
+class RateLimitConfig(BaseModel):
+    """500 points per 60 s per token; `graphql` answers RATE_LIMITED, `http429` a 429."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    points: int = Field(500, gt=0)
+    window_s: float = Field(60.0, gt=0)
+    mode: Literal["graphql", "http429"] = "graphql"
+
+
+FAULT_RATES = (
+    "http_5xx",
+    "http_429",
+    "rate_limited",
+    "slow",
+    "timeout",
+    "drop",
+    "truncated_json",
+    "invalid_json",
+    "field_drift",
+    "duplicate_edges",
+    "repeat_cursor",
+)
+
+
+class FaultConfig(BaseModel):
+    """Per-request fault probabilities (0 = off, 1 = every request); seeded, combinable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = None
+    """RNG seed for fault decisions; None uses the sandbox seed."""
+    http_5xx: Probability = 0.0
+    """Chance a burst of 502/503/504 answers starts (then `burst_length` in a row)."""
+    burst_length: int = Field(3, ge=1)
+    http_429: Probability = 0.0
+    rate_limited: Probability = 0.0
+    slow: Probability = 0.0
+    slow_seconds: float = Field(2.0, ge=0)
+    timeout: Probability = 0.0
+    """Server never answers in time: in-process raises httpx.ReadTimeout at once; over HTTP
+    the answer (a 504) comes after `timeout_seconds`."""
+    timeout_seconds: float = Field(60.0, ge=0)
+    drop: Probability = 0.0
+    """Connection closed mid-response (httpx.RemoteProtocolError for the client)."""
+    truncated_json: Probability = 0.0
+    invalid_json: Probability = 0.0
+    field_drift: Probability = 0.0
+    """A non-null field returned null, a field missing, or unknown extra fields."""
+    duplicate_edges: Probability = 0.0
+    """A page repeats the previous page's last edge."""
+    repeat_cursor: Probability = 0.0
+    """`endCursor` equals the request's `after` although more pages exist."""
+
+    @field_validator(*FAULT_RATES)
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"a fault probability must be between 0 and 1, got {value}")
+        return value
+
+    def any_enabled(self) -> bool:
+        return any(getattr(self, name) > 0 for name in FAULT_RATES)
+
+    @classmethod
+    def parse(cls, spec: str) -> FaultConfig:
+        """`"http_5xx=0.1,slow=0.2,slow_seconds=0.5"` or `"all=0.05"`; empty/`none` = off."""
+        values: dict[str, str] = {}
+        text = spec.strip()
+        if text.lower() in ("", "none", "off"):
+            return cls()
+        for part in text.split(","):
+            name, sep, raw = part.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep:
+                raise ValueError(f"fault spec item {part!r} is not name=value")
+            if name == "all":
+                values.update({n: raw for n in FAULT_RATES})
+            elif name in cls.model_fields:
+                values[name] = raw.strip()
+            else:
+                known = ", ".join(
+                    (*FAULT_RATES, "burst_length", "slow_seconds", "timeout_seconds", "seed", "all")
+                )
+                raise ValueError(f"unknown fault {name!r} (known: {known})")
+        return cls.model_validate(values)
+
+
+class SandboxConfig(BaseModel):
+    """Everything that shapes the sandbox's answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 42
+    scale: float = Field(1.0, gt=0, le=50)
+    now: datetime | None = None
+    """Fixed "now" (tz-aware); None = the wall clock at each request."""
+    first_cap: int = Field(200, gt=0)
+    auth: AuthConfig | None = None
+    rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    faults: FaultConfig = Field(default_factory=FaultConfig)
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("now must be timezone-aware (include an offset)")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
+        """Read `MEETUP_SANDBOX_*`; a bad value raises ValueError naming the variable."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if raw := env.get("MEETUP_SANDBOX_SEED", "").strip():
+            try:
+                kwargs["seed"] = int(raw)
+            except ValueError:
+                raise ValueError(f"MEETUP_SANDBOX_SEED must be an integer, got {raw!r}") from None
+        if raw := env.get("MEETUP_SANDBOX_SCALE", "").strip():
+            try:
+                scale = float(raw)
+            except ValueError:
+                scale = -1.0
+            if not 0 < scale <= 50:
+                raise ValueError(f"MEETUP_SANDBOX_SCALE must be a number in (0, 50], got {raw!r}")
+            kwargs["scale"] = scale
+        if raw := env.get("MEETUP_SANDBOX_NOW", "").strip():
+            try:
+                kwargs["now"] = parse_zoned(raw)
+            except DateTimeParseError:
+                raise ValueError(
+                    f"MEETUP_SANDBOX_NOW must be an ISO date-time with an offset, "
+                    f"e.g. 2026-01-15T12:00:00-08:00; got {raw!r}"
+                ) from None
+        if raw := env.get("MEETUP_SANDBOX_FAULTS", "").strip():
+            try:
+                kwargs["faults"] = FaultConfig.parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"MEETUP_SANDBOX_FAULTS: {exc}") from None
+        if raw := env.get("MEETUP_SANDBOX_RATE_LIMIT", "").strip().lower():
+            if raw not in ("graphql", "http429", "off"):
+                raise ValueError(
+                    f"MEETUP_SANDBOX_RATE_LIMIT must be graphql, http429 or off; got {raw!r}"
+                )
+            kwargs["rate_limit"] = (
+                RateLimitConfig(enabled=False) if raw == "off" else RateLimitConfig(mode=raw)
+            )  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]
