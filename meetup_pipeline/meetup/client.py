@@ -54,6 +54,8 @@ class ClientOptions:
     window_margin: timedelta = WINDOW_MARGIN
     statuses: tuple[str, ...] = queries.EVENT_STATUSES
     source: Literal["sandbox", "api"] = "api"
+    page_refetches: int = 2
+    """How often a damaged-looking page is fetched again before its damage is accepted."""
     verify_totals: bool = True
     """Fail when fewer distinct events arrive than ``events.totalCount`` announces."""
     notes: list[str] = field(default_factory=list)
@@ -127,9 +129,14 @@ class MeetupClient:
         query: str,
         variables: dict[str, Any],
         connection: Callable[[dict[str, Any]], dict[str, Any] | None],
+        selection: queries.Selection,
     ) -> tuple[list[Any], int | None, bool]:
         """All edges' nodes of a forward-paged connection, duplicates dropped.
 
+        A page that looks damaged (a repeated or missing cursor, a record with a missing
+        field or a null non-null field) is fetched again, up to ``page_refetches`` times:
+        such damage is usually transient. If it persists, paging faults stop the run with an
+        error, while drifted records are kept (tolerated or rejected by the models).
         Returns the nodes, the last reported ``totalCount`` and whether the root was found.
         """
         nodes: list[Any] = []
@@ -144,13 +151,31 @@ class MeetupClient:
                     f"{op}: more than {self.options.max_pages} pages; stopping rather than "
                     "looping (raise max_pages if this is real)"
                 )
-            data = await self.transport.execute(
-                op, query, {**variables, "first": first, "after": after}, estimate_cost(first)
-            )
-            self.stats.pages += 1
-            conn = connection(data)
-            if conn is None:
-                return nodes, total, False
+            for refetch in range(self.options.page_refetches + 1):
+                data = await self.transport.execute(
+                    op, query, {**variables, "first": first, "after": after}, estimate_cost(first)
+                )
+                self.stats.pages += 1
+                conn = connection(data)
+                if conn is None:
+                    return nodes, total, False
+                fatal, drift = self._page_problems(conn, after, seen_cursors, selection)
+                if not fatal and not drift:
+                    break
+                problem = fatal or f"drifted records ({'; '.join(drift[:3])})"
+                if refetch < self.options.page_refetches:
+                    self.stats.refetches += 1
+                    log.warning(
+                        "%s: page %d looks damaged (%s); fetching it again", op, page, problem
+                    )
+                    continue
+                if fatal:
+                    raise MeetupPaginationError(
+                        f"{op}: {fatal} on page {page}, {refetch + 1} times; stopping rather "
+                        "than looping or returning a silently short result"
+                    )
+                self.stats.drifted_pages += 1
+                log.warning("%s: page %d keeps %s; keeping what validates", op, page, problem)
             total = conn.get("totalCount") if isinstance(conn.get("totalCount"), int) else total
             for edge in conn.get("edges") or []:
                 node = edge.get("node") if isinstance(edge, dict) else None
@@ -164,19 +189,35 @@ class MeetupClient:
             info = conn.get("pageInfo") or {}
             if not info.get("hasNextPage"):
                 return nodes, total, True
+            seen_cursors.add(info["endCursor"])
+            after = info["endCursor"]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _page_problems(
+        conn: dict[str, Any],
+        after: str | None,
+        seen_cursors: set[str],
+        selection: queries.Selection,
+    ) -> tuple[str | None, list[str]]:
+        """(a paging fault or None, drift anomalies of the page's records)."""
+        fatal: str | None = None
+        info = conn.get("pageInfo") or {}
+        if not isinstance(conn.get("edges"), list):
+            fatal = "a page without an edges list"
+        elif info.get("hasNextPage"):
             cursor = info.get("endCursor")
             if not cursor:
-                raise MeetupPaginationError(
-                    f"{op}: hasNextPage without an endCursor on page {page}"
-                )
-            if cursor in seen_cursors or cursor == after:
-                raise MeetupPaginationError(
-                    f"{op}: the API repeated cursor {cursor!r} on page {page}; stopping rather "
-                    "than looping or returning a silently short result"
-                )
-            seen_cursors.add(cursor)
-            after = cursor
-        raise AssertionError("unreachable")  # pragma: no cover
+                fatal = "hasNextPage without an endCursor"
+            elif cursor == after or cursor in seen_cursors:
+                fatal = f"the API repeated cursor {cursor!r}"
+        drift = [
+            f"{(edge.get('node') or {}).get('id', '?')}: {a}"
+            for edge in conn.get("edges") or []
+            if isinstance(edge, dict)
+            for a in queries.anomalies(edge.get("node"), selection)
+        ]
+        return fatal, drift
 
     async def search_groups(self) -> tuple[list[Fetched[Group]], list[Reject]]:
         """``groupSearch`` for every query, all pages, merged by group id (first one wins)."""
@@ -195,6 +236,7 @@ class MeetupClient:
                 queries.GROUP_SEARCH,
                 variables,
                 lambda d: d.get("groupSearch"),
+                queries.GROUP_SELECTION,
             )
             return nodes
 
@@ -239,6 +281,7 @@ class MeetupClient:
             lambda d: (d.get("groupByUrlname") or {}).get("events")
             if d.get("groupByUrlname") is not None
             else None,
+            queries.EVENT_SELECTION,
         )
         if not found:
             reason = "group not found by urlname (deleted or renamed since discovery?)"

@@ -213,6 +213,8 @@ class ExtractStats:
     budget_wait_s: float = 0.0
     token_refreshes: int = 0
     duplicate_edges: int = 0
+    refetches: int = 0
+    drifted_pages: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, int | float]:

@@ -13,51 +13,121 @@ PAGE_CAP = 200
 EVENT_STATUSES: tuple[str, ...] = ("PAST", "ACTIVE", "CANCELLED")
 """What the pipeline stores. There is no ``UPCOMING``; without a filter only ACTIVE comes."""
 
-GROUP_FIELDS = """
-fragment groupFields on Group {
-  id
-  urlname
-  name
-  description
-  city
-  state
-  country
-  zip
-  lat
-  lon
-  timezone
-  link
-  foundedDate
-  status
-  joinMode
-  isPrivate
-  memberships { totalCount }
-  stats { memberCounts { all } }
-  topicCategory { id name urlkey }
-  activeTopics { id name urlkey }
+Selection = dict[str, "Selection | None"]
+"""A selection set as data: ``"name!"`` marks a field the schema declares non-null, a nested
+dict is a sub-selection. The fragments are rendered from it, and :func:`anomalies` uses it to
+spot drifted records (a requested field missing, or a non-null field null)."""
+
+TOPIC: Selection = {"id!": None, "name!": None, "urlkey!": None}
+
+GROUP_SELECTION: Selection = {
+    "id!": None,
+    "urlname!": None,
+    "name!": None,
+    "description": None,
+    "city": None,
+    "state": None,
+    "country": None,
+    "zip": None,
+    "lat": None,
+    "lon": None,
+    "timezone": None,
+    "link": None,
+    "foundedDate": None,
+    "status!": None,
+    "joinMode!": None,
+    "isPrivate!": None,
+    "memberships!": {"totalCount": None},
+    "stats": {"memberCounts!": {"all!": None}},
+    "topicCategory": TOPIC,
+    "activeTopics!": TOPIC,
 }
+
+EVENT_SELECTION: Selection = {
+    "id!": None,
+    "token!": None,
+    "title!": None,
+    "description!": None,
+    "eventUrl!": None,
+    "status!": None,
+    "eventType!": None,
+    "dateTime": None,
+    "endTime": None,
+    "duration": None,
+    "createdTime": None,
+    "maxTickets": None,
+    "group": {"id!": None, "urlname!": None, "name!": None},
+    "venues": {
+        "id!": None,
+        "name": None,
+        "address": None,
+        "city": None,
+        "state": None,
+        "postalCode": None,
+        "country": None,
+        "lat": None,
+        "lon": None,
+        "venueType": None,
+    },
+    "rsvps!": {
+        "totalCount": None,
+        "yesCount": None,
+        "waitlistCount": None,
+        "attendedCount": None,
+        "noShowCount": None,
+    },
+    "feeSettings": {"required!": None, "amount!": None, "currency!": None},
+    "topics!": {"edges!": {"node!": TOPIC}},
+}
+
+
+def render(selection: Selection, indent: int = 1) -> str:
+    """GraphQL text of a selection set (without the outer braces)."""
+    pad = "  " * indent
+    lines = []
+    for key, sub in selection.items():
+        name = key.rstrip("!")
+        if sub is None:
+            lines.append(f"{pad}{name}")
+        else:
+            lines.append(f"{pad}{name} {{\n{render(sub, indent + 1)}\n{pad}}}")
+    return "\n".join(lines)
+
+
+def anomalies(value: object, selection: Selection, path: str = "") -> list[str]:
+    """Paths where a record deviates from what a GraphQL server must return for the query.
+
+    A server returns every requested field (maybe null); a missing one, or null in a field
+    the schema declares non-null, means the response drifted. Lists are checked item by item.
+    """
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in anomalies(item, selection, path)]
+    if not isinstance(value, dict):
+        return [path or "<root>"]
+    found: list[str] = []
+    for key, sub in selection.items():
+        name = key.rstrip("!")
+        where = f"{path}.{name}" if path else name
+        if name not in value:
+            found.append(f"{where} missing")
+        elif value[name] is None:
+            if key.endswith("!"):
+                found.append(f"{where} null")
+        elif sub is not None:
+            found += anomalies(value[name], sub, where)
+    return found
+
+
+GROUP_FIELDS = f"""
+fragment groupFields on Group {{
+{render(GROUP_SELECTION)}
+}}
 """
 
-EVENT_FIELDS = """
-fragment eventFields on Event {
-  id
-  token
-  title
-  description
-  eventUrl
-  status
-  eventType
-  dateTime
-  endTime
-  duration
-  createdTime
-  maxTickets
-  group { id urlname name }
-  venues { id name address city state postalCode country lat lon venueType }
-  rsvps { totalCount yesCount waitlistCount attendedCount noShowCount }
-  feeSettings { required amount currency }
-  topics { edges { node { id name urlkey } } }
-}
+EVENT_FIELDS = f"""
+fragment eventFields on Event {{
+{render(EVENT_SELECTION)}
+}}
 """
 
 GROUP_SEARCH = (

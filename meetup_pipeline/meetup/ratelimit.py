@@ -10,6 +10,7 @@ process, across event loops and threads.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections import deque
@@ -130,10 +131,10 @@ def shared_budget(key: Hashable, limit: int) -> PointsBudget:
 
 
 def estimate_cost(first: int | None) -> int:
-    """A deliberately pessimistic guess of a paged query's points.
+    """The points a paged query is expected to cost: ``1 + ceil(first / 100)``.
 
-    Meetup does not publish its formula; a cost that grows with the page size keeps a full
-    page of 200 events at ~5 points, i.e. about 100 such pages a minute. The server's own
-    ``RATE_LIMITED`` answer remains the authority when the guess is too low.
+    Meetup does not publish its formula; this is the sandbox's documented one for a query
+    with one paged connection (3 points for a page of 200). The server's ``RATE_LIMITED``
+    answer stays the authority when the estimate is too low.
     """
-    return 1 + max(0, int(first or 0)) // 50
+    return 1 + math.ceil(max(1, int(first or 20)) / 100)

@@ -33,6 +33,12 @@ def group_node(i: int, **extra: Any) -> dict[str, Any]:
         "lon": -122.14,
         "timezone": "America/Los_Angeles",
         "foundedDate": "2012-05-01T10:00:00-04:00",
+        "description": "Singles in the Bay Area",
+        "zip": "94301",
+        "link": f"https://www.meetup.com/group-{i}",
+        "status": "PAID",
+        "joinMode": "OPEN",
+        "isPrivate": False,
         "memberships": {"totalCount": 100 + i},
         "stats": {"memberCounts": {"all": 100 + i}},
         "topicCategory": {"id": "31", "name": "Dating", "urlkey": "dating"},
@@ -54,10 +60,31 @@ def event_node(event_id: str | int, when: str, group: str = "group-0", **extra: 
         "eventType": "PHYSICAL",
         "dateTime": when,
         "duration": "PT2H",
+        "endTime": None,
         "createdTime": "2020-01-01T10:00:00-05:00",
+        "maxTickets": None,
         "group": {"id": "1000", "urlname": group, "name": "Bay Area Singles 0"},
-        "venues": [{"id": "9", "name": "Cafe", "lat": 37.4, "lon": -122.1, "venueType": ""}],
-        "rsvps": {"totalCount": 10, "yesCount": 9, "waitlistCount": 1},
+        "venues": [
+            {
+                "id": "9",
+                "name": "Cafe",
+                "address": "1 University Ave",
+                "city": "Palo Alto",
+                "state": "CA",
+                "postalCode": "94301",
+                "country": "us",
+                "lat": 37.4,
+                "lon": -122.1,
+                "venueType": "",
+            }
+        ],
+        "rsvps": {
+            "totalCount": 10,
+            "yesCount": 9,
+            "waitlistCount": 1,
+            "attendedCount": None,
+            "noShowCount": None,
+        },
         "feeSettings": None,
         "topics": {"edges": [{"node": {"id": "1", "name": "Dating", "urlkey": "dating"}}]},
     }
@@ -168,3 +195,10 @@ def rate_limited(reset_at: str) -> Responder:
         ]
     }
     return respond(200, json=body)
+
+
+def complete(node: dict[str, Any], selection: dict[str, Any]) -> bool:
+    """Whether a fake record is what a GraphQL server would return (no anomalies)."""
+    from meetup_pipeline.meetup.queries import anomalies
+
+    return not anomalies(node, selection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from meetup_pipeline.meetup import queries
@@ -149,9 +150,9 @@ def test_duplicate_edges_are_dropped(fake, clock) -> None:
 def test_repeating_cursor_stops_with_an_error(fake, clock) -> None:
     fake.repeat_cursor = True
     fake.groups_by_query = {"dating": [group_node(i) for i in range(10)]}
-    with pytest.raises(MeetupPaginationError, match="repeated cursor"):
+    with pytest.raises(MeetupPaginationError, match=r"repeated cursor .* 3 times"):
         _extract(fake, clock, _day(2024, 1, 1), _day(2024, 1, 2), page_size=2)
-    assert len(fake.requests) <= 3
+    assert len(fake.requests) == 4  # page 1, then page 2 fetched three times
 
 
 def test_too_many_pages_stops_with_an_error(fake, clock) -> None:
@@ -165,9 +166,69 @@ def test_next_page_without_cursor_is_an_error(fake, clock) -> None:
     from .fakeapi import respond
 
     page = {"pageInfo": {"hasNextPage": True, "endCursor": None}, "totalCount": 0, "edges": []}
-    fake.faults = [respond(200, json={"data": {"groupSearch": page}})]
+    fake.faults = [respond(200, json={"data": {"groupSearch": page}})] * 3
     with pytest.raises(MeetupPaginationError, match="without an endCursor"):
         _extract(fake, clock, _day(2024, 1, 1), _day(2024, 1, 2))
+
+
+def test_a_transient_paging_fault_is_cured_by_fetching_the_page_again(fake, clock) -> None:
+    from .fakeapi import respond
+
+    fake.groups_by_query = {"dating": [group_node(0)]}
+    fake.events_by_group = {"group-0": _many_events(5)}
+    page = {"pageInfo": {"hasNextPage": True, "endCursor": None}, "totalCount": 0, "edges": []}
+    fake.faults = [respond(200, json={"data": {"groupSearch": page}})]
+    result = _extract(fake, clock, _day(2024, 1, 1), _day(2024, 1, 2))
+    assert len(result.groups) == 1 and len(result.events) == 5
+    assert result.stats.refetches == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "how"),
+    [("title", "null"), ("venues", "missing"), ("description", "null"), ("rsvps", "missing")],
+)
+def test_drifted_records_are_fetched_again_and_come_back_right(fake, clock, field, how) -> None:
+    import copy
+
+    fake.groups_by_query = {"dating": [group_node(0)]}
+    events = _many_events(3)
+    fake.events_by_group = {"group-0": events}
+    damaged = copy.deepcopy(events)
+    if how == "null":
+        damaged[1][field] = None
+    else:
+        del damaged[1][field]
+    original = fake.handle
+
+    calls = {"n": 0}
+
+    def handle(request):
+        response = original(request)
+        body = response.json()
+        conn = (body.get("data", {}).get("groupByUrlname") or {}).get("events")
+        if conn and calls["n"] < 2:  # damaged twice, right the third time
+            calls["n"] += 1
+            conn["edges"][1]["node"] = damaged[1]
+            return httpx.Response(200, json=body)
+        return response
+
+    fake.handle = handle  # type: ignore[method-assign]
+    result = _extract(fake, clock, _day(2024, 1, 1), _day(2024, 1, 2))
+    assert [e.raw for e in result.events] == events
+    assert result.stats.refetches == 2 and not result.rejects
+
+
+def test_persistent_drift_is_tolerated_or_rejected_not_fatal(fake, clock) -> None:
+    fake.groups_by_query = {"dating": [group_node(0)]}
+    events = _many_events(300)
+    del events[5]["description"]  # a field gone for good: tolerated
+    events[6]["title"] = None  # a required field null for good: a reject
+    fake.events_by_group = {"group-0": events}
+    result = _extract(fake, clock, _day(2024, 1, 1), _day(2024, 1, 2))
+    assert len(result.events) == 299 and [r.payload["id"] for r in result.rejects] == ["6"]
+    by_id = {e.model.id: e.model for e in result.events}
+    assert by_id["5"].description is None and by_id["4"].description == "Meet people"
+    assert result.stats.drifted_pages == 1 and result.stats.refetches == 2
 
 
 def test_fewer_events_than_announced_is_an_error_not_a_short_result(fake, clock) -> None:

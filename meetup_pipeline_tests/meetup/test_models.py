@@ -173,3 +173,36 @@ def test_invalid_event_becomes_a_reject_with_payload_and_reason(
 def test_group_requires_urlname() -> None:
     assert isinstance(_parse(Group, "group", {"id": "1", "name": "n"}), Reject)
     assert isinstance(_parse(Group, "group", {"id": "1", "name": "n", "urlname": "u"}), Fetched)
+
+
+def _check_marks(schema, type_name: str, selection: dict, path: str = "") -> list[str]:
+    """Every "!" mark of a selection agrees with the real schema's nullability."""
+    import graphql
+
+    wrong = []
+    gql_type = schema.get_type(type_name)
+    for key, sub in selection.items():
+        name = key.rstrip("!")
+        field = gql_type.fields.get(name)
+        if field is None:
+            wrong.append(f"{path}{name}: not in the schema")
+            continue
+        if graphql.is_non_null_type(field.type) != key.endswith("!"):
+            wrong.append(f"{path}{name}: nullability mark disagrees with the schema")
+        if sub is not None:
+            inner = graphql.get_named_type(field.type).name
+            wrong += _check_marks(schema, inner, sub, f"{path}{name}.")
+    return wrong
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"real schema not found at {SHARED}")
+def test_selection_marks_match_the_real_schema() -> None:
+    import graphql
+
+    from meetup_pipeline.meetup import queries
+
+    schema = graphql.build_schema((SHARED / "gql-ext.graphql").read_text())
+    assert _check_marks(schema, "Group", queries.GROUP_SELECTION) == []
+    assert _check_marks(schema, "Event", queries.EVENT_SELECTION) == []
+    for document in (queries.GROUP_SEARCH, queries.GROUP_EVENTS):
+        assert graphql.validate(schema, graphql.parse(document)) == []

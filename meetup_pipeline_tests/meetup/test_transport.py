@@ -119,7 +119,7 @@ def test_static_token_401_is_a_clear_auth_error(fake, clock) -> None:
 
 
 def test_budget_paces_requests_without_real_sleeps(fake, clock) -> None:
-    # 30 groups, 1 per page: 30 requests of cost 1 against a budget of 10 per minute
+    # 30 groups, 1 per page: 30 requests of 2 estimated points, 10 points a minute
     fake.groups_by_query = {"dating": [group_node(i) for i in range(30)]}
 
     async def use(client):
@@ -129,4 +129,4 @@ def test_budget_paces_requests_without_real_sleeps(fake, clock) -> None:
     stats = with_client(fake, clock, use, queries=["dating"], page_size=1, points_per_minute=10)
     assert stats.requests == 30
     assert stats.budget_waits > 0
-    assert clock.monotonic() - 1000.0 == pytest.approx(120.0)  # 3 windows of 10
+    assert clock.monotonic() - 1000.0 == pytest.approx(300.0)  # 6 windows of 5 requests
