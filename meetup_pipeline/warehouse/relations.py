@@ -1,0 +1,134 @@
+"""What assets hand to the IO manager, and what it hands back to their children.
+
+An asset never touches the warehouse itself: it returns `TableRows` (Python records,
+bulk-loaded with COPY) or `TableSelect` (a SELECT that runs inside PostgreSQL as
+`INSERT ... SELECT`, so transformations never pull rows through Python). A child asset
+receives a `Relation`: the parent's table restricted to the child's partition window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+import dagster as dg
+import sqlalchemy as sa
+
+PartitionKind = Literal["date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window [start, end) of whole Bay Area days.
+
+    Both bounds are tz-aware; a day is 23 or 25 hours long at DST changes, which is why
+    timestamp predicates use the instants and date predicates use the local dates.
+    """
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("window bounds must be time-zone aware")
+        if not self.start < self.end:
+            raise ValueError(f"empty window: {self.start} .. {self.end}")
+
+    @classmethod
+    def of(cls, time_window: dg.TimeWindow) -> Window:
+        return cls(start=time_window.start, end=time_window.end)
+
+    @property
+    def start_date(self) -> date:
+        return self.start.date()
+
+    @property
+    def end_date(self) -> date:
+        return self.end.date()
+
+    def params(self) -> dict[str, Any]:
+        """Bind parameters every transformation may use."""
+        return {
+            "window_start": self.start,
+            "window_end": self.end,
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+        }
+
+    def bounds(self, kind: PartitionKind) -> tuple[Any, Any]:
+        return (self.start_date, self.end_date) if kind == "date" else (self.start, self.end)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """Python records for `table`: mappings keyed by column name, or tuples in column order."""
+
+    table: sa.Table
+    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class TableSelect:
+    """A SELECT producing `table`'s columns (by name) for the output's window.
+
+    The text may use `:window_start`, `:window_end` (timestamptz) and `:start_date`,
+    `:end_date` (local dates); the IO manager binds them.
+    """
+
+    table: sa.Table
+    sql: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A parent table as seen by a child: its name and the child's slice of it."""
+
+    schema: str
+    name: str
+    partition_expr: str | None
+    partition_kind: PartitionKind | None
+    window: Window | None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def partition_kind_of(column: sa.Column[Any]) -> PartitionKind:
+    if isinstance(column.type, sa.DateTime):
+        if not column.type.timezone:
+            raise ValueError(f"partition column {column.name} must be timestamptz, not timestamp")
+        return "timestamp"
+    if isinstance(column.type, sa.Date):
+        return "date"
+    raise ValueError(f"partition column {column.name} must be a date or timestamptz")
+
+
+def table_metadata(table: sa.Table) -> dict[str, Any]:
+    """Definition metadata for an asset stored in `table`: shown in the UI before any run."""
+    meta: dict[str, Any] = {
+        "dagster/table_name": f"{table.schema}.{table.name}",
+        "dagster/column_schema": column_schema(table),
+    }
+    part = table.info.get("partition_column")
+    if part:
+        meta["partition_expr"] = part
+        meta["partition_kind"] = partition_kind_of(table.c[part])
+    return meta
+
+
+def column_schema(table: sa.Table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=c.name,
+                type=str(c.type.compile(dialect=sa.dialects.postgresql.dialect())).lower(),
+                description=c.comment,
+                constraints=dg.TableColumnConstraints(nullable=bool(c.nullable)),
+            )
+            for c in table.columns
+        ]
+    )

@@ -1,0 +1,123 @@
+"""The one resource that owns the warehouse connection.
+
+`MEETUP_WAREHOUSE_URL` selects an existing PostgreSQL server; without it the project
+starts (or joins) its embedded server under `$MEETUP_HOME/pgdata`. Engines are cached
+per process and per URL: Dagster builds resources per step, and a new pool per step
+would reconnect for every asset.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import dagster as dg
+import sqlalchemy as sa
+from pydantic import Field, PrivateAttr
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.warehouse.embedded import ensure_server
+
+log = logging.getLogger(__name__)
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+_ANNOUNCED: set[str] = set()
+
+
+class WarehouseConfigError(ValueError):
+    """A warehouse setting is wrong; the message names the variable to fix."""
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The configured warehouse cannot be reached."""
+
+
+def normalize_url(raw: str) -> URL:
+    """Parse a libpq/SQLAlchemy PostgreSQL URL and select psycopg 3 (needed for COPY)."""
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError:
+        raise WarehouseConfigError(
+            "MEETUP_WAREHOUSE_URL is not a valid database URL; expected "
+            "postgresql://user:password@host:5432/database"
+        ) from None
+    backend = url.drivername.split("+", 1)[0]
+    if backend not in ("postgresql", "postgres"):
+        raise WarehouseConfigError(
+            f"MEETUP_WAREHOUSE_URL must point at PostgreSQL, not {backend!r}; "
+            "expected postgresql://user:password@host:5432/database"
+        )
+    return url.set(drivername="postgresql+psycopg")
+
+
+def redacted(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def engine_for(url: URL) -> Engine:
+    key = url.render_as_string(hide_password=False)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+            _ENGINES[key] = engine
+    return engine
+
+
+class Warehouse(dg.ConfigurableResource):
+    """PostgreSQL warehouse: an existing server by URL, or the embedded one."""
+
+    url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (MEETUP_WAREHOUSE_URL); unset = embedded server.",
+    )
+    _url: URL | None = PrivateAttr(default=None)
+
+    def resolved_url(self) -> URL:
+        if self._url is None:
+            if self.url:
+                self._url = normalize_url(self.url)
+            else:
+                server = ensure_server(meetup_home() / "pgdata")
+                self._url = server.url()
+        return self._url
+
+    @property
+    def is_embedded(self) -> bool:
+        return not self.url
+
+    def describe(self) -> str:
+        """Where the data goes, safe to log (no password)."""
+        kind = "embedded PostgreSQL" if self.is_embedded else "PostgreSQL"
+        return f"{kind} at {redacted(self.resolved_url())}"
+
+    def get_engine(self) -> Engine:
+        url = self.resolved_url()
+        engine = engine_for(url)
+        key = redacted(url)
+        if key not in _ANNOUNCED:
+            _ANNOUNCED.add(key)
+            self.check_connection(engine)
+            log.info("Warehouse: %s", self.describe())
+        return engine
+
+    def check_connection(self, engine: Engine | None = None) -> None:
+        """Fail early, naming the variable to fix, instead of deep inside a write."""
+        engine = engine or engine_for(self.resolved_url())
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            hint = (
+                "check MEETUP_WAREHOUSE_URL, or unset it to use the embedded server"
+                if self.url
+                else f"check the embedded server's log in {meetup_home() / 'pgdata' / 'log'}"
+            )
+            raise WarehouseUnavailable(
+                f"Cannot connect to the warehouse ({redacted(self.resolved_url())}): "
+                f"{reason}; {hint}."
+            ) from None

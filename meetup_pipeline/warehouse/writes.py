@@ -1,0 +1,267 @@
+"""Atomic window writes: delete-then-insert, or merge, in one transaction per output.
+
+Every write takes a transaction-scoped advisory lock on its table first. Two runs writing
+the same (or overlapping) windows therefore serialize instead of interleaving their
+DELETE and INSERT, which under READ COMMITTED could leave two copies of a window. One
+lock per transaction and one table per transaction means no deadlocks. A writer killed
+mid-write never commits, so PostgreSQL discards everything it did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql as psql
+from psycopg.types.json import Jsonb
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.engine import Connection
+
+from meetup_pipeline.warehouse.relations import Window, partition_kind_of
+
+
+class WarehouseWriteError(RuntimeError):
+    """A write was refused; nothing was written."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: int
+    window_rows: int
+    table_rows: int
+
+
+def lock_table(conn: Connection, table: sa.Table) -> None:
+    conn.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+        {"k": f"meetup_pipeline.write:{table.schema}.{table.name}"},
+    )
+
+
+def window_clause(table: sa.Table, window: Window | None) -> sa.ColumnElement[bool] | None:
+    """The rows a write replaces; None means the whole table."""
+    part = table.info.get("partition_column")
+    if window is None or not part:
+        return None
+    lo, hi = window.bounds(partition_kind_of(table.c[part]))
+    column = table.c[part]
+    return sa.and_(column >= lo, column < hi)
+
+
+def _count(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None) -> int:
+    stmt = sa.select(sa.func.count()).select_from(table)
+    if where is not None:
+        stmt = stmt.where(where)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _delete(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None) -> None:
+    stmt = sa.delete(table)
+    conn.execute(stmt if where is None else stmt.where(where))
+
+
+def _psycopg(conn: Connection) -> psycopg.Connection[Any]:
+    return conn.connection.driver_connection  # type: ignore[return-value]
+
+
+def _ident(table: sa.Table) -> psql.Composed:
+    return psql.SQL(".").join(
+        [psql.Identifier(table.schema or "public"), psql.Identifier(table.name)]
+    )
+
+
+def copy_rows(
+    conn: Connection,
+    target: sa.Table,
+    columns: Sequence[sa.Column[Any]],
+    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]],
+    window: Window | None,
+    target_ident: psql.Composable | None = None,
+) -> int:
+    """Stream rows into `target` with COPY; validate keys and the partition window."""
+    names = [c.name for c in columns]
+    json_idx = [i for i, c in enumerate(columns) if isinstance(c.type, pg.JSONB | sa.JSON)]
+    part = target.info.get("partition_column")
+    part_idx = names.index(part) if part and window is not None else None
+    lo, hi = window.bounds(partition_kind_of(target.c[part])) if part_idx is not None else (0, 0)
+    stmt = psql.SQL("COPY {} ({}) FROM STDIN").format(
+        target_ident or _ident(target), psql.SQL(", ").join(map(psql.Identifier, names))
+    )
+    n = 0
+    row: Any = None
+    cursor = _psycopg(conn).cursor()
+    try:
+        with cursor.copy(stmt) as copy:
+            for n, row in enumerate(rows, start=1):
+                values = _values(row, names)
+                for i in json_idx:
+                    if values[i] is not None:
+                        values[i] = Jsonb(values[i])
+                if part_idx is not None:
+                    v = values[part_idx]
+                    if v is None or not (lo <= v < hi):
+                        raise WarehouseWriteError(
+                            f"{target.fullname}: row {n} has {part}={v!r}, outside the window "
+                            f"[{lo}, {hi}) being written"
+                        )
+                copy.write_row(values)
+    except WarehouseWriteError:
+        raise
+    except (psycopg.DataError, psycopg.ProgrammingError, psycopg.IntegrityError, TypeError) as exc:
+        raise WarehouseWriteError(_explain(target, columns, exc, n, row)) from None
+    finally:
+        cursor.close()
+    return n
+
+
+def _values(row: Mapping[str, Any] | tuple[Any, ...], names: list[str]) -> list[Any]:
+    if isinstance(row, tuple):
+        if len(row) != len(names):
+            raise WarehouseWriteError(f"a tuple row has {len(row)} values for {len(names)} columns")
+        return list(row)
+    try:
+        values = [row[name] for name in names]
+    except KeyError as exc:
+        raise WarehouseWriteError(f"a row has no value for column {exc.args[0]!r}") from None
+    if len(row) != len(names):
+        unknown = sorted(set(row) - set(names))
+        raise WarehouseWriteError(f"a row has keys that are not columns: {', '.join(unknown)}")
+    return values
+
+
+_COPY_CONTEXT = re.compile(r"line (\d+), column (\w+):")
+
+
+def _explain(
+    table: sa.Table, columns: Sequence[sa.Column[Any]], exc: Exception, n: int, row: Any
+) -> str:
+    """Name the table, row and column that PostgreSQL (or the adapter) refused."""
+    diag = getattr(exc, "diag", None)
+    message = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
+    context = getattr(diag, "context", None) or ""
+    match = _COPY_CONTEXT.search(context)
+    if match:  # the server reports its own line: COPY streams ahead of its checks
+        n, column = int(match.group(1)), match.group(2)
+    else:
+        column = _guess_column(columns, row)
+    where = f" column {column!r}" if column else ""
+    return f"{table.fullname}: row {n}{where} was refused ({message}); nothing was written"
+
+
+def _guess_column(columns: Sequence[sa.Column[Any]], row: Any) -> str | None:
+    """Client-side adaptation errors do not say which value failed: find it by type."""
+    if row is None:
+        return None
+    values = list(row) if isinstance(row, tuple) else [row.get(c.name) for c in columns]
+    for column, value in zip(columns, values, strict=False):
+        if value is None or isinstance(column.type, pg.JSONB | sa.JSON):
+            continue
+        try:
+            expected = column.type.python_type
+        except NotImplementedError:
+            continue
+        if not isinstance(value, expected):
+            return column.name
+    return None
+
+
+def replace_window_with_rows(
+    conn: Connection, table: sa.Table, rows: Iterable[Any], window: Window | None
+) -> WriteResult:
+    where = window_clause(table, window)
+    lock_table(conn, table)
+    _delete(conn, table, where)
+    written = copy_rows(conn, table, list(table.columns), rows, window)
+    return _result(conn, table, where, written)
+
+
+def replace_window_with_select(
+    conn: Connection,
+    table: sa.Table,
+    select_sql: str,
+    params: Mapping[str, Any],
+    window: Window | None,
+) -> WriteResult:
+    where = window_clause(table, window)
+    lock_table(conn, table)
+    _delete(conn, table, where)
+    written = _insert_select(conn, table, select_sql, params)
+    result = _result(conn, table, where, written)
+    if window is not None and result.window_rows != written:
+        raise WarehouseWriteError(
+            f"{table.fullname}: the SELECT produced {written - result.window_rows} rows outside "
+            "the window being written; nothing was written"
+        )
+    return result
+
+
+def _insert_select(
+    conn: Connection, table: sa.Table, select_sql: str, params: Mapping[str, Any]
+) -> int:
+    """INSERT ... SELECT by column name; identifiers quoted by SQLAlchemy's preparer.
+
+    Built as text because SQLAlchemy's `from_select` reports no rowcount on psycopg 3.
+    """
+    quote = conn.dialect.identifier_preparer
+    cols = ", ".join(quote.quote(c.name) for c in table.columns)
+    stmt = (
+        f"INSERT INTO {quote.format_table(table)} ({cols}) SELECT {cols} FROM ({select_sql}) AS q"
+    )
+    return int(conn.execute(sa.text(stmt), dict(params)).rowcount)
+
+
+def merge_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Iterable[Any] | None,
+    select_sql: str | None,
+    params: Mapping[str, Any],
+) -> WriteResult:
+    """Upsert by natural key; a newer observation wins and an older one never overwrites it.
+
+    Rows are staged in a temporary table first so duplicates within one batch collapse
+    (newest first) before the upsert, which PostgreSQL requires of ON CONFLICT.
+    """
+    key: Sequence[str] = table.info["natural_key"]
+    version: str = table.info["version_column"]
+    lock_table(conn, table)
+    stage = sa.Table(
+        f"_stage_{table.name}",
+        sa.MetaData(),
+        *[sa.Column(c.name, c.type) for c in table.columns],
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    stage.create(conn)
+    if rows is not None:
+        written = copy_rows(
+            conn, table, list(table.columns), rows, None, psql.Identifier(stage.name)
+        )
+    else:
+        written = _insert_select(conn, stage, select_sql or "", params)
+    latest = (
+        sa.select(*stage.columns)
+        .ext(pg.distinct_on(*[stage.c[k] for k in key]))
+        .order_by(*[stage.c[k] for k in key], stage.c[version].desc())
+    )
+    insert = pg.insert(table).from_select([c.name for c in table.columns], latest)
+    updates = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in key}
+    stmt = insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_=updates,
+        where=table.c[version] <= insert.excluded[version],
+    )
+    conn.execute(stmt)
+    return _result(conn, table, None, written)
+
+
+def _result(
+    conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None, written: int
+) -> WriteResult:
+    total = _count(conn, table, None)
+    in_window = total if where is None else _count(conn, table, where)
+    return WriteResult(written=written, window_rows=in_window, table_rows=total)
