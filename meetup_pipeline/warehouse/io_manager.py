@@ -6,8 +6,7 @@ partitioned output replaces exactly the rows of its partition time window; a ran
 output replaces the table. Tables in merge mode are upserted instead (dimensions).
 """
 
-from __future__ import annotations
-
+import typing
 from typing import Any
 
 import dagster as dg
@@ -80,7 +79,8 @@ class PostgresIOManager(dg.ConfigurableIOManager):
             partition_kind=meta.get("partition_kind"),
             window=window,
         )
-        if context.dagster_type.typing_type in (list, list[dict[str, Any]]):
+        wanted = context.dagster_type.typing_type
+        if wanted is list or typing.get_origin(wanted) is list:
             return read_rows(self.warehouse.get_engine(), relation)
         return relation
 

@@ -6,9 +6,8 @@ per process and per URL: Dagster builds resources per step, and a new pool per s
 would reconnect for every asset.
 """
 
-from __future__ import annotations
-
 import logging
+import os
 import threading
 
 import dagster as dg
@@ -121,3 +120,10 @@ class Warehouse(dg.ConfigurableResource):
                 f"Cannot connect to the warehouse ({redacted(self.resolved_url())}): "
                 f"{reason}; {hint}."
             ) from None
+
+
+def warehouse_from_env() -> Warehouse:
+    """The resource as Definitions wire it: the URL through EnvVar only when it is set."""
+    if os.environ.get("MEETUP_WAREHOUSE_URL", "").strip():
+        return Warehouse(url=dg.EnvVar("MEETUP_WAREHOUSE_URL"))
+    return Warehouse()

@@ -1,0 +1,155 @@
+"""The IO manager inside real Dagster runs: partitions, ranges, inputs, metadata, URL choice."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.relations import Relation, TableRows, TableSelect
+from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
+from meetup_pipeline_tests.warehouse.tables import event_rows, events_table
+
+DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="America/Los_Angeles")
+EVENTS = events_table()
+COPY = events_table(name="events_daily_copy")
+
+
+@dg.asset(
+    partitions_def=DAILY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    metadata={
+        "partition_expr": "starts_at",
+        "partition_kind": "timestamp",
+        "dagster/table_name": "raw.events",
+    },
+)
+def events(context: dg.AssetExecutionContext) -> TableRows:
+    tw = context.partition_time_window
+    return TableRows(EVENTS, event_rows(tw.start, tw.end))
+
+
+@dg.asset(
+    partitions_def=DAILY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    metadata={"dagster/table_name": "raw.events_daily_copy"},
+)
+def events_daily_copy(events: Relation) -> TableSelect:
+    assert events.window is not None
+    return TableSelect(
+        COPY,
+        "SELECT event_id, starts_at, title, rsvp_count + 100 AS rsvp_count, payload "
+        "FROM raw.events WHERE starts_at >= :window_start AND starts_at < :window_end",
+    )
+
+
+@dg.asset(partitions_def=DAILY, backfill_policy=dg.BackfillPolicy.single_run())
+def event_titles(events: list) -> None:  # type: ignore[type-arg]
+    titles = sorted(r["event_id"] for r in events)
+    assert titles, "the IO manager handed over the window's rows"
+    _SEEN.append(titles)
+
+
+_SEEN: list[list[str]] = []
+
+
+def defs_for(url: URL | None) -> dg.Definitions:
+    warehouse = Warehouse(url=url.render_as_string(hide_password=False)) if url else Warehouse()
+    return dg.Definitions(
+        assets=[events, events_daily_copy, event_titles],
+        resources={"io_manager": PostgresIOManager(warehouse=warehouse), "warehouse": warehouse},
+    )
+
+
+def count(url: URL, sql: str) -> Any:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_single_partition_and_metadata(warehouse_url: URL) -> None:
+    defs = defs_for(warehouse_url)
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(partition_key="2024-03-10")
+    assert result.success
+    mat = result.asset_materializations_for_node("events")[0]
+    assert mat.metadata["dagster/partition_row_count"].value == 3
+    assert mat.metadata["dagster/row_count"].value == 3
+    assert mat.metadata["dagster/table_name"].value == "raw.events"
+    names = [c.name for c in mat.metadata["dagster/column_schema"].value.columns]
+    assert names == ["event_id", "starts_at", "title", "rsvp_count", "payload"]
+    assert count(warehouse_url, "SELECT sum(rsvp_count) FROM raw.events_daily_copy") == 303
+    assert _SEEN[-1] == ["2024-03-10-0", "2024-03-10-1", "2024-03-10-2"]
+
+
+def test_range_in_one_run_across_dst_equals_day_by_day(warehouse_url: URL, pg_server: Any) -> None:
+    from meetup_pipeline_tests.conftest import create_database
+
+    job = defs_for(warehouse_url).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        tags={
+            "dagster/asset_partition_range_start": "2024-03-01",
+            "dagster/asset_partition_range_end": "2024-03-31",
+        }
+    )
+    assert result.success
+    mat = result.asset_materializations_for_node("events")
+    assert len(mat) == 31  # one materialization event per partition in the range
+    assert count(warehouse_url, "SELECT count(*) FROM raw.events") == 93
+    assert count(warehouse_url, "SELECT count(*) FROM raw.events_daily_copy") == 93
+
+    other = pg_server.url(create_database(pg_server))
+    day_job = defs_for(other).resolve_implicit_global_asset_job_def()
+    days = ["2024-03-31", "2024-03-10", "2024-03-01"]  # out of order, DST day included
+    days += [f"2024-03-{d:02d}" for d in range(2, 31) if d != 10]
+    for day in days:
+        assert day_job.execute_in_process(partition_key=day).success
+    checksum = (
+        "SELECT md5(string_agg(event_id || starts_at::text || title || rsvp_count, ',' "
+        "ORDER BY event_id)) FROM raw.events_daily_copy"
+    )
+    assert count(warehouse_url, checksum) == count(other, checksum)
+
+
+def test_meetup_warehouse_url_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second real server on its own data directory, selected only by the variable."""
+    pgdata = tmp_path / "second"
+    second = ensure_server(pgdata, databases=("elsewhere",))
+    try:
+        url = second.url("elsewhere").set(drivername="postgresql")  # as a user would write it
+        monkeypatch.setenv("MEETUP_WAREHOUSE_URL", url.render_as_string(hide_password=False))
+        warehouse = warehouse_from_env()
+        assert not warehouse.is_embedded
+        defs = dg.Definitions(
+            assets=[events],
+            resources={"io_manager": PostgresIOManager(warehouse=warehouse)},
+        )
+        job = defs.resolve_implicit_global_asset_job_def()
+        assert job.execute_in_process(partition_key="2024-01-02").success
+        assert count(second.url("elsewhere"), "SELECT count(*) FROM raw.events") == 3
+        default_home = Path(os.environ["MEETUP_HOME"]) / "pgdata"
+        assert not (default_home / "PG_VERSION").exists() or default_home != pgdata
+    finally:
+        stop_server(pgdata)
+
+
+def test_bad_and_unreachable_urls_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meetup_pipeline.warehouse.resource import WarehouseConfigError, WarehouseUnavailable
+
+    with pytest.raises(WarehouseConfigError, match="must point at PostgreSQL"):
+        Warehouse(url="mysql://u:hunter2@h/db").resolved_url()
+    with pytest.raises(WarehouseConfigError, match="not a valid database URL"):
+        Warehouse(url="::nonsense::").resolved_url()
+    warehouse = Warehouse(url="postgresql://u:hunter2@127.0.0.1:9/db?connect_timeout=2")
+    with pytest.raises(WarehouseUnavailable, match="MEETUP_WAREHOUSE_URL") as info:
+        warehouse.get_engine()
+    assert "hunter2" not in str(info.value)
+    assert "hunter2" not in warehouse.describe()
