@@ -182,9 +182,12 @@ def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
         rate = rng.uniform(0.008, 0.04) * (1.8 if kind == "valentine" else 1.0)
         demand = max(1, round(group.members_at(start_ts) * rate * rng.lognormvariate(0, 0.4)))
         yes = min(demand, cap)
-        topics = tuple(t.id for t in rng.sample(group.topics, rng.randint(0, 2)))
-        ages = rng.choice(catalog.AGE_BANDS)
-        venue_name = venues[0].name if venues else "a secret spot"
+        topic_count = rng.randint(0, 2)
+        topics = tuple({rng.choice(group.topics).id: 0 for _ in range(topic_count)})
+        if "{" in title:
+            title = title.format(
+                a=rng.choice(catalog.AGE_BANDS), v=venues[0].name if venues else "a secret spot"
+            )
         events.append(
             SimEvent(
                 id=event_id,
@@ -194,11 +197,7 @@ def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
                 start_ts=start_ts,
                 duration_min=duration,
                 created_ts=created_ts,
-                title=title.format(a=ages, v=venue_name),
-                description=(
-                    f"Join {group.name} for {title.format(a=ages, v=venue_name).lower()}. "
-                    f"Meet other singles in {group.city.name}; come alone or bring a friend."
-                ),
+                title=title,
                 event_type=etype,
                 venues=venues,
                 cancelled=cancelled,
@@ -210,6 +209,8 @@ def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
                 attend_rate=rng.uniform(0.6, 0.95),
                 topic_ids=topics,
                 has_photo=rng.random() < 0.6,
+                group_name=group.name,
+                city=group.city.name,
             )
         )
     events.sort(key=lambda e: (e.start_ts, e.id))

@@ -9,6 +9,7 @@ milliseconds). No `X-RateLimit-*` or `Retry-After` headers, as on the live gql-e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,5 +58,6 @@ def rate_limited_error(consumed: int, reset_at: datetime) -> dict:
 
 
 def reset_at(wall_now: datetime, reset_in: float) -> datetime:
-    """Wall-clock time of the window's end (UTC)."""
-    return (wall_now + timedelta(seconds=max(0.0, reset_in))).astimezone(UTC)
+    """Wall-clock time of the window's end (UTC), the wait rounded up to whole seconds so a
+    fixed "now" gives the same bytes run after run."""
+    return (wall_now + timedelta(seconds=math.ceil(max(0.0, reset_in)))).astimezone(UTC)

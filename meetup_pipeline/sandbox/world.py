@@ -129,7 +129,6 @@ class SimEvent:
     duration_min: int
     created_ts: int
     title: str
-    description: str
     event_type: str
     venues: tuple[SimVenue, ...]
     cancelled: bool
@@ -141,6 +140,17 @@ class SimEvent:
     attend_rate: float
     topic_ids: tuple[str, ...]
     has_photo: bool
+
+    group_name: str
+    city: str
+
+    @property
+    def description(self) -> str:
+        """Built on demand: descriptions are long and rarely all read."""
+        return (
+            f"Join {self.group_name} for {self.title.lower()}. "
+            f"Meet other singles in {self.city}; come alone or bring a friend."
+        )
 
     @property
     def date_time(self) -> datetime:
