@@ -97,14 +97,17 @@ def render(selection: Selection, indent: int = 1) -> str:
 def anomalies(value: object, selection: Selection, path: str = "") -> list[str]:
     """Paths where a record deviates from what a GraphQL server must return for the query.
 
-    A server returns every requested field (maybe null); a missing one, or null in a field
-    the schema declares non-null, means the response drifted. Lists are checked item by item.
+    A server returns exactly the requested fields (maybe null); a missing one, an unrequested
+    one, or null in a field the schema declares non-null means the response drifted. Lists
+    are checked item by item. (Null in a nullable field is indistinguishable from data.)
     """
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in anomalies(item, selection, path)]
     if not isinstance(value, dict):
         return [path or "<root>"]
-    found: list[str] = []
+    names = {key.rstrip("!") for key in selection}
+    found = [f"{path}.{k}" if path else k for k in value if k not in names]
+    found = [f"{f} unexpected" for f in found]
     for key, sub in selection.items():
         name = key.rstrip("!")
         where = f"{path}.{name}" if path else name

@@ -43,7 +43,6 @@ def group_node(i: int, **extra: Any) -> dict[str, Any]:
         "stats": {"memberCounts": {"all": 100 + i}},
         "topicCategory": {"id": "31", "name": "Dating", "urlkey": "dating"},
         "activeTopics": [{"id": "17890", "name": "Singles", "urlkey": "singles"}],
-        "someFutureField": {"x": 1},
     }
     node.update(extra)
     return node
