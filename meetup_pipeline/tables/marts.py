@@ -1,0 +1,197 @@
+"""The marts: a star schema around `fact_events`.
+
+Surrogate keys are a 64-bit hash of the natural key (see `sql/_keys.md`), so they are
+stable across updates, load order and rebuilds, and a fact can be keyed without waiting
+for a sequence. Every dimension has an unknown member with key -1, which facts use when
+a dimension row is missing, so no fact is ever dropped by a join.
+"""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(schema="marts")
+TS = sa.DateTime(timezone=True)
+UNKNOWN_KEY = -1
+
+
+def _dimension(
+    name: str, natural_key: tuple[str, ...], *columns: sa.Column, comment: str
+) -> sa.Table:  # type: ignore[type-arg]
+    return sa.Table(
+        name,
+        metadata,
+        *columns,
+        sa.Column("observed_at", TS, nullable=False, comment="newest observation wins"),
+        sa.PrimaryKeyConstraint(*natural_key, name=f"pk_{name}"),
+        info={"write_mode": "merge", "natural_key": natural_key, "version_column": "observed_at"},
+        comment=comment,
+    )
+
+
+dim_date = sa.Table(
+    "dim_date",
+    metadata,
+    sa.Column("date_key", sa.Integer, nullable=False, comment="yyyymmdd"),
+    sa.Column("date_day", sa.Date, nullable=False),
+    sa.Column("iso_date", sa.Text, nullable=False, comment="2024-02-14"),
+    sa.Column("us_date", sa.Text, nullable=False, comment="02/14/2024"),
+    sa.Column("long_date", sa.Text, nullable=False, comment="Wednesday, February 14, 2024"),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("quarter", sa.Integer, nullable=False),
+    sa.Column("month", sa.Integer, nullable=False),
+    sa.Column("month_name", sa.Text, nullable=False),
+    sa.Column("month_abbr", sa.Text, nullable=False, comment="3 letters"),
+    sa.Column("day_of_month", sa.Integer, nullable=False),
+    sa.Column("day_of_year", sa.Integer, nullable=False),
+    sa.Column("day_of_week", sa.Integer, nullable=False, comment="ISO: Monday 1 .. Sunday 7"),
+    sa.Column("day_name", sa.Text, nullable=False),
+    sa.Column("day_abbr", sa.Text, nullable=False, comment="3 letters"),
+    sa.Column("iso_year", sa.Integer, nullable=False),
+    sa.Column("iso_week", sa.Integer, nullable=False),
+    sa.Column("week_of_month", sa.Integer, nullable=False, comment="Monday-based calendar row"),
+    sa.Column("is_weekend", sa.Boolean, nullable=False),
+    sa.Column("holiday_name", sa.Text, comment="US federal holiday on this date"),
+    sa.Column("is_holiday", sa.Boolean, nullable=False, comment="a federal holiday's date"),
+    sa.Column("is_day_off", sa.Boolean, nullable=False, comment="holiday or its observed day"),
+    sa.PrimaryKeyConstraint("date_key", name="pk_dim_date"),
+    info={"partition_column": "date_day"},
+    comment="One row per Bay Area calendar day.",
+)
+
+dim_group = _dimension(
+    "dim_group",
+    ("group_id",),
+    sa.Column("group_key", sa.BigInteger, nullable=False),
+    sa.Column("group_id", sa.Text, nullable=False),
+    sa.Column("urlname", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("link", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("state", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("zip", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("timezone", sa.Text),
+    sa.Column("founded_date", sa.Date),
+    sa.Column("status", sa.Text),
+    sa.Column("join_mode", sa.Text),
+    sa.Column("is_private", sa.Boolean),
+    sa.Column("member_count", sa.Integer, comment="at the newest observation"),
+    sa.Column("topic_category_id", sa.Text),
+    sa.Column("topic_category_name", sa.Text),
+    comment="Meetup groups, newest observation wins; key -1 is the unknown group.",
+)
+
+dim_venue = _dimension(
+    "dim_venue",
+    ("venue_id",),
+    sa.Column("venue_key", sa.BigInteger, nullable=False),
+    sa.Column("venue_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("state", sa.Text),
+    sa.Column("postal_code", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("venue_type", sa.Text),
+    comment="Physical venues; key -1 stands for online events and unknown venues.",
+)
+
+dim_topic = _dimension(
+    "dim_topic",
+    ("topic_id",),
+    sa.Column("topic_key", sa.BigInteger, nullable=False),
+    sa.Column("topic_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("urlkey", sa.Text),
+    comment="Meetup topics.",
+)
+
+bridge_group_topic = _dimension(
+    "bridge_group_topic",
+    ("group_id", "topic_id"),
+    sa.Column("group_key", sa.BigInteger, nullable=False),
+    sa.Column("topic_key", sa.BigInteger, nullable=False),
+    sa.Column("group_id", sa.Text, nullable=False),
+    sa.Column("topic_id", sa.Text, nullable=False),
+    comment="Many-to-many between groups and topics.",
+)
+
+fact_group_snapshots = sa.Table(
+    "fact_group_snapshots",
+    metadata,
+    sa.Column("snapshot_date", sa.Date, nullable=False),
+    sa.Column("date_key", sa.Integer, nullable=False),
+    sa.Column("group_key", sa.BigInteger, nullable=False),
+    sa.Column("member_count", sa.Integer),
+    sa.Column("status", sa.Text),
+    sa.Column("observed_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("snapshot_date", "group_key", name="pk_fact_group_snapshots"),
+    info={"partition_column": "snapshot_date"},
+    comment=(
+        "Grain: one row per group per day it hosted events, with the member count the "
+        "extraction of that day observed. Keeps the history that dim_group overwrites."
+    ),
+)
+
+fact_events = sa.Table(
+    "fact_events",
+    metadata,
+    sa.Column("event_key", sa.BigInteger, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("date_key", sa.Integer, nullable=False),
+    sa.Column("group_key", sa.BigInteger, nullable=False),
+    sa.Column("venue_key", sa.BigInteger, nullable=False),
+    sa.Column("event_date", sa.Date, nullable=False, comment="Bay Area day it starts"),
+    sa.Column("starts_at", TS, nullable=False),
+    sa.Column("ends_at", TS),
+    sa.Column("local_start", sa.DateTime, nullable=False, comment="Bay Area wall time"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("event_url", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text),
+    sa.Column("is_online", sa.Boolean, nullable=False),
+    sa.Column("rsvp_yes_count", sa.Integer),
+    sa.Column("rsvp_total_count", sa.Integer),
+    sa.Column("waitlist_count", sa.Integer),
+    sa.Column("attended_count", sa.Integer),
+    sa.Column("no_show_count", sa.Integer),
+    sa.Column("fee_required", sa.Boolean),
+    sa.Column("fee_amount", sa.Numeric(12, 2)),
+    sa.Column("fee_currency", sa.Text),
+    sa.Column("duration_minutes", sa.Integer),
+    sa.Column("max_tickets", sa.Integer),
+    sa.Column("created_at", TS),
+    sa.Column("observed_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("event_key", name="pk_fact_events"),
+    sa.Index("ix_fact_events_event_date", "event_date"),
+    info={"partition_column": "event_date"},
+    comment="Grain: one row per Meetup event, on the Bay Area day it starts.",
+)
+
+upcoming_events = sa.Table(
+    "upcoming_events",
+    metadata,
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("event_url", sa.Text),
+    sa.Column("starts_at", TS, nullable=False),
+    sa.Column("local_start", sa.DateTime, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("is_online", sa.Boolean, nullable=False),
+    sa.Column("group_id", sa.Text, nullable=False),
+    sa.Column("group_name", sa.Text),
+    sa.Column("group_urlname", sa.Text),
+    sa.Column("venue_name", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("rsvp_yes_count", sa.Integer),
+    sa.Column("waitlist_count", sa.Integer),
+    sa.Column("fee_amount", sa.Numeric(12, 2)),
+    sa.Column("fee_currency", sa.Text),
+    sa.Column("snapshot_at", TS, nullable=False),
+    comment="Events scheduled from now on, refreshed by a sensor; not partitioned.",
+)
