@@ -7,7 +7,8 @@ The sandbox's world is the truth: every extraction is compared with
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,50 +104,42 @@ def test_upcoming_events_come_back_as_active() -> None:
 
 def _midnight_events() -> list[tuple[str, datetime]]:
     world = build_world(42, 1.0)
-    out = []
-    for g in world.groups:
-        for e in world.all_events(g)[0]:
-            local = e.date_time
-            if (local.hour, local.minute, local.second) == (
-                0,
-                0,
-                0,
-            ) and e.created_ts <= NOW.timestamp():
-                if datetime(2016, 1, 1, tzinfo=PT) <= local < datetime(2025, 1, 1, tzinfo=PT):
-                    out.append((e.id, local))
-    return out
+    lo, hi = datetime(2016, 1, 1, tzinfo=PT), datetime(2025, 1, 1, tzinfo=PT)
+    return [
+        (e.id, e.date_time)
+        for g in world.groups
+        for e in world.all_events(g)[0]
+        if e.date_time.time() == time(0, 0)
+        and lo <= e.date_time < hi
+        and e.visible_at(NOW.timestamp())
+    ]
 
 
 def test_an_event_at_local_midnight_belongs_to_the_day_it_starts() -> None:
     candidates = _midnight_events()
     assert candidates, "the sandbox promises a few events exactly at local midnight"
     event_id, at = candidates[0]
-    day_before = extract(at - timedelta(days=1), at)
-    day_of = extract(at, at + timedelta(days=1))
+    windows = [(at - timedelta(days=1), at), (at, at + timedelta(days=1))]
+    day_before, day_of = (extract(a, b) for a, b in windows)
     assert event_id not in ids(day_before) and event_id in ids(day_of)
-    for result, (s, e) in (
-        (day_before, (at - timedelta(days=1), at)),
-        (day_of, (at, at + timedelta(days=1))),
-    ):
-        assert sorted(ids(result)) == sorted(expected_ids(result, s, e))
+    for result, (a, b) in zip((day_before, day_of), windows, strict=True):
+        assert sorted(ids(result)) == sorted(expected_ids(result, a, b))
 
 
-@pytest.mark.parametrize(
-    "dst", [datetime(2019, 3, 10, tzinfo=PT), datetime(2019, 11, 3, tzinfo=PT)]
-)
+DST_DAYS = [datetime(2019, 3, 10, tzinfo=PT), datetime(2019, 11, 3, tzinfo=PT)]
+
+
+@pytest.mark.parametrize("dst", DST_DAYS, ids=["spring", "fall"])
 def test_daily_windows_across_dst_lose_and_double_nothing(dst: datetime) -> None:
+    # local midnights (wall-clock arithmetic on purpose): the DST day has 23 or 25 hours
     days = [dst - timedelta(days=1), dst, dst + timedelta(days=1), dst + timedelta(days=2)]
-    # local midnights (wall-clock arithmetic on purpose: each PT day, 23, 24 or 25 hours)
+    assert days[2].astimezone(UTC) - days[1].astimezone(UTC) != timedelta(hours=24)
     seen: list[str] = []
-    last = None
-    for a, b in zip(days, days[1:], strict=False):
-        result = extract(a, b)
+    results = [extract(a, b, radius_miles=12.0) for a, b in pairwise(days)]
+    for result in results:
         seen += ids(result)
-        last = result
-    assert last is not None
-    assert len(seen) == len(set(seen))
-    assert sorted(seen) == sorted(expected_ids(last, days[0], days[-1]))
-    assert (days[2].astimezone(UTC) - days[1].astimezone(UTC)) != timedelta(hours=24)
+    assert len(seen) == len(set(seen)) >= 3
+    assert sorted(seen) == sorted(expected_ids(results[-1], days[0], days[-1]))
 
 
 @pytest.fixture(scope="module")
