@@ -107,7 +107,8 @@ class Sandbox:
             return _json({"errors": [{"message": "Request body is not valid JSON"}]}, 400)
         prepared = gql.prepare(body, self.config.first_cap)
         key = authorization or (request.client.host if request.client else "anonymous")
-        allowed, consumed, reset_in = self.limiter.charge(key, prepared.cost)
+        cost = 0 if plan.rate_limited else prepared.cost  # a refused request costs nothing
+        allowed, consumed, reset_in = self.limiter.charge(key, cost)
         if not allowed or plan.rate_limited:
             err = rate_limited_error(consumed, reset_at(self.now(), reset_in))
             mode_429 = not allowed and self.config.rate_limit.mode == "http429"

@@ -20,7 +20,7 @@ import math
 import random
 from datetime import date, datetime, timedelta
 
-from meetup_pipeline.sandbox import catalog
+from meetup_pipeline.sandbox import themes
 from meetup_pipeline.sandbox.timefmt import PACIFIC
 from meetup_pipeline.sandbox.world import (
     HORIZON_TS,
@@ -186,7 +186,7 @@ def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
         topics = tuple({rng.choice(group.topics).id: 0 for _ in range(topic_count)})
         if "{" in title:
             title = title.format(
-                a=rng.choice(catalog.AGE_BANDS), v=venues[0].name if venues else "a secret spot"
+                a=rng.choice(themes.AGE_BANDS), v=venues[0].name if venues else "a secret spot"
             )
         events.append(
             SimEvent(

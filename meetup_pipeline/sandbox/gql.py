@@ -40,7 +40,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from meetup_pipeline.sandbox.resolvers import DEFAULT_FIRST, Context, build_sandbox_schema
+from meetup_pipeline.sandbox.paging import DEFAULT_FIRST
+from meetup_pipeline.sandbox.resolvers import Context, build_sandbox_schema
 
 _SCHEMA: GraphQLSchema | None = None
 

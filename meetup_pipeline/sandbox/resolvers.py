@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +24,14 @@ from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schem
 from graphql.language import StringValueNode
 
 from meetup_pipeline.sandbox import catalog
+from meetup_pipeline.sandbox.paging import (
+    after_position,
+    b64,
+    event_cursor,
+    page_info,
+    page_size,
+    unb64,
+)
 from meetup_pipeline.sandbox.search import search_groups
 from meetup_pipeline.sandbox.timefmt import (
     EASTERN,
@@ -38,7 +44,6 @@ from meetup_pipeline.sandbox.timefmt import (
 from meetup_pipeline.sandbox.world import SimEvent, SimGroup, SimVenue, World
 
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
-DEFAULT_FIRST = 20
 PHOTO_BASE = "https://secure-content.meetupstatic.com/images/classic-events/"
 
 
@@ -55,39 +60,6 @@ class Context:
     @property
     def now_ts(self) -> float:
         return self.now.timestamp()
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def unb64(cursor: str) -> str:
-    try:
-        return base64.b64decode(cursor.encode(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise GraphQLError(f"Invalid cursor: {cursor}") from exc
-
-
-def page_size(first: int | None, cap: int) -> int:
-    """`first` with the default and the cap applied; negative is an error."""
-    if first is None:
-        return min(DEFAULT_FIRST, cap)
-    if first < 0:
-        raise GraphQLError("first must be greater than or equal to 0")
-    return min(first, cap)
-
-
-def _page_info(has_next: bool, start: str | None, end: str | None, has_prev: bool) -> dict:
-    return {
-        "hasNextPage": has_next,
-        "hasPreviousPage": has_prev,
-        "startCursor": start,
-        "endCursor": end,
-    }
-
-
-def event_cursor(event: SimEvent) -> str:
-    return b64(f"{event.id}:{event.start_ts * 1000}")
 
 
 # --- Query -------------------------------------------------------------------------------
@@ -134,7 +106,7 @@ def q_group_search(
     return {
         "edges": edges,
         "totalCount": len(page),  # the live API's quirk: the page's size, not all matches
-        "pageInfo": _page_info(
+        "pageInfo": page_info(
             end < len(matches),
             edges[0]["cursor"] if edges else None,
             b64(str(end)) if page else None,
@@ -149,7 +121,7 @@ def q_topic_categories(_: Any, info: GraphQLResolveInfo, **__: Any) -> dict:
     return {
         "edges": edges,
         "totalCount": len(cats),
-        "pageInfo": _page_info(False, edges[0]["cursor"], edges[-1]["cursor"], False),
+        "pageInfo": page_info(False, edges[0]["cursor"], edges[-1]["cursor"], False),
     }
 
 
@@ -179,7 +151,7 @@ def _topics_connection(topics: list) -> dict:
     return {
         "edges": edges,
         "totalCount": len(edges),
-        "pageInfo": _page_info(
+        "pageInfo": page_info(
             False,
             edges[0]["cursor"] if edges else None,
             edges[-1]["cursor"] if edges else None,
@@ -231,7 +203,7 @@ def g_events(
     ]
     if sort == "DESC":
         matches.reverse()
-    pos = _after_position(matches, after, descending=sort == "DESC") if after else 0
+    pos = after_position(matches, after, descending=sort == "DESC") if after else 0
     if ctx.duplicate_edges and pos > 0:
         pos -= 1  # fault: the previous page's last edge comes again
     page = matches[pos : pos + size]
@@ -243,25 +215,8 @@ def g_events(
     return {
         "edges": edges,
         "totalCount": len(matches),
-        "pageInfo": _page_info(has_next, edges[0]["cursor"] if edges else None, end, pos > 0),
+        "pageInfo": page_info(has_next, edges[0]["cursor"] if edges else None, end, pos > 0),
     }
-
-
-def _after_position(matches: list[SimEvent], after: str, descending: bool) -> int:
-    """Index just after the cursor's event; if gone, after its (dateTime, id) position."""
-    raw = unb64(after)
-    event_id, _, millis = raw.rpartition(":")
-    if not event_id or not millis.isdigit():
-        raise GraphQLError(f"Invalid cursor: {after}")
-    for i, e in enumerate(matches):
-        if e.id == event_id:
-            return i + 1
-    key = (int(millis) // 1000, event_id)
-    for i, e in enumerate(matches):
-        ekey = (e.start_ts, e.id)
-        if (ekey < key) if descending else (ekey > key):
-            return i
-    return len(matches)
 
 
 def _members(group: SimGroup, info: GraphQLResolveInfo) -> int:
@@ -286,7 +241,7 @@ GROUP_FIELDS: dict[str, Any] = {
     "memberships": lambda g, i, **_: {
         "edges": [],
         "totalCount": _members(g, i),
-        "pageInfo": _page_info(False, None, None, False),
+        "pageInfo": page_info(False, None, None, False),
     },
     "organizer": lambda g, i: {"id": g.organizer_id, "name": g.organizer_name},
     "stats": lambda g, i: {
@@ -328,7 +283,7 @@ def e_rsvps(event: SimEvent, info: GraphQLResolveInfo, **_: Any) -> dict:
         "noShowCount": yes - attended if status == "PAST" else 0,
         "absentCount": 0,
         "edges": [],
-        "pageInfo": _page_info(False, None, None, False),
+        "pageInfo": page_info(False, None, None, False),
     }
 
 

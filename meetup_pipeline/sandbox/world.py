@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from meetup_pipeline.sandbox import catalog
-from meetup_pipeline.sandbox.catalog import City, Theme, TopicDef
+from meetup_pipeline.sandbox import catalog, themes
+from meetup_pipeline.sandbox.catalog import City, TopicDef
+from meetup_pipeline.sandbox.themes import Theme
 from meetup_pipeline.sandbox.timefmt import PACIFIC
 
 HORIZON = datetime(2030, 12, 31, tzinfo=UTC)
@@ -236,9 +237,9 @@ def _build_group(
 ) -> SimGroup:
     """One group from its own RNG (independent of every other group and of `scale`)."""
     rng = random.Random(f"group:{seed}:{gi}")
-    theme = rng.choices(catalog.THEMES, [t.weight for t in catalog.THEMES])[0]
+    theme = rng.choices(themes.THEMES, [t.weight for t in themes.THEMES])[0]
     city = rng.choices(catalog.CITIES, [c.weight for c in catalog.CITIES])[0]
-    region = rng.choice(catalog.REGIONS)
+    region = rng.choice(themes.REGIONS)
     name = rng.choice(theme.names).format(c=city.name, r=region)
     founded = _founded(rng)
     founded_ts = _ts(founded)
@@ -252,7 +253,7 @@ def _build_group(
     local = venues_by_city.get(city.name) or all_venues
     pool = rng.sample(local, min(len(local), rng.randint(2, 6)))
     pool += rng.sample(all_venues, rng.randint(1, 3))
-    desc = rng.choice(catalog.DESCRIPTIONS).format(
+    desc = rng.choice(themes.DESCRIPTIONS).format(
         c=city.name, r=region, t=", ".join(t.name.lower() for t in topics[-2:])
     )
     final = int(min(15_000, max(25, rng.lognormvariate(math.log(700), 1.0))))
@@ -280,7 +281,7 @@ def _build_group(
         events_per_month=round(min(12.0, max(0.4, rng.lognormvariate(math.log(1.6), 0.7))), 2),
         venue_pool=tuple(dict.fromkeys(pool)),
         organizer_id=str(100_000_000 + gi * 7919 % 99_999_999),
-        organizer_name=f"{rng.choice(catalog.ORGANIZER_NAMES)} {chr(65 + rng.randint(0, 25))}.",
+        organizer_name=f"{rng.choice(themes.ORGANIZER_NAMES)} {chr(65 + rng.randint(0, 25))}.",
         has_photo=rng.random() < 0.8,
         distance_miles=miles(lat, lon, *catalog.SEARCH_CENTRE),
     )

@@ -139,6 +139,11 @@ def test_paging_is_complete_without_duplicates(api: Api, world: World) -> None:
     assert len(set(seen)) == len(seen) == page["totalCount"]
 
 
+def test_first_defaults_to_20(api: Api, world: World) -> None:
+    events = _events(api, _busiest(world).urlname, status=ALL)
+    assert len(events["edges"]) == 20 and events["pageInfo"]["hasNextPage"]
+
+
 def test_first_is_capped_at_200(api: Api, world: World) -> None:
     events = _events(api, _busiest(world).urlname, first=1000, status=ALL)
     assert len(events["edges"]) == 200 and events["pageInfo"]["hasNextPage"]
@@ -383,9 +388,17 @@ def test_topic_categories(api: Api) -> None:
     assert {"30", "31"} <= ids
 
 
-def test_events_between_agrees_with_the_api(api: Api, world: World) -> None:
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        (datetime(2024, 2, 1, tzinfo=PACIFIC), datetime(2024, 3, 1, tzinfo=PACIFIC)),
+        (NOW - timedelta(days=10), NOW + timedelta(days=120)),  # past, upcoming and unannounced
+    ],
+)
+def test_events_between_agrees_with_the_api(
+    api: Api, world: World, start: datetime, end: datetime
+) -> None:
     """The pipeline's oracle: search with the default queries, then every group's window."""
-    start, end = datetime(2024, 2, 1, tzinfo=PACIFIC), datetime(2024, 3, 1, tzinfo=PACIFIC)
     groups = {n["urlname"]: n["id"] for q in DEFAULT_QUERIES for n in _search(api, q)}
     from_api: list[str] = []
     for urlname in groups:
