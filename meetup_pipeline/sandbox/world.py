@@ -16,6 +16,9 @@ nothing depends on the sandbox's "now". Events are generated up to a fixed horiz
 - Status at `now`: CANCELLED stays CANCELLED; otherwise PAST when `dateTime < now`,
   else ACTIVE (the API has no UPCOMING).
 
+Search: each of `catalog.DEFAULT_QUERIES` ("dating", "singles") alone finds every open
+group, since every group carries one of the 2018 dating topics and the Singles topic.
+
 Window bounds, everywhere (`events_for_group`, `events_between`, and the API's
 `afterDateTime`/`beforeDateTime`): start inclusive, end exclusive (`start <= dateTime < end`),
 so consecutive windows split at local midnight count a midnight event exactly once.
