@@ -117,7 +117,8 @@ def run(prepared: Prepared, ctx: Context) -> dict[str, Any]:
         variable_values=prepared.variables,
         operation_name=prepared.operation_name,
     )
-    if result.data is None and result.errors:
+    if result.data is None and result.errors and not any(e.path for e in result.errors):
+        # variables that do not coerce (UPCOMING, a DateTime without offset): no execution
         return {"errors": [format_error(e, "ValidationError") for e in result.errors]}
     out: dict[str, Any] = {"data": result.data}
     if result.errors:

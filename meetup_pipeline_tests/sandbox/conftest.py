@@ -62,7 +62,9 @@ class Api:
         return body["data"]
 
 
-def run_inprocess(cfg: SandboxConfig, bodies: list[dict], timeout: float = 30.0) -> list[Any]:
+def run_inprocess(
+    cfg: SandboxConfig | None, bodies: list[dict], timeout: float = 30.0
+) -> list[Any]:
     """Send bodies through `sandbox_transport` one by one; exceptions are returned in place."""
 
     async def go() -> list[Any]:

@@ -75,6 +75,19 @@ def test_upcoming_variable_is_rejected(api: Api, world: World) -> None:
     assert "data" not in body and "UPCOMING" in body["errors"][0]["message"]
 
 
+def test_resolver_errors_come_beside_data(api: Api, world: World) -> None:
+    bad_cursor = _raw_events(api, world.groups[0].urlname, after="not-a-cursor!")
+    assert bad_cursor["data"] == {"groupByUrlname": None}
+    assert "Invalid cursor" in bad_cursor["errors"][0]["message"]
+    assert bad_cursor["errors"][0]["path"] == ["groupByUrlname", "events"]
+    search = api.post(SEARCH_QUERY, {"q": "x", "lat": 0.0, "lon": 0.0, "after": "bm9wZQ=="})
+    assert search.json()["data"] is None and search.json()["errors"]
+
+
+def _raw_events(api: Api, urlname: str, **variables: object) -> dict:
+    return api.post(EVENTS_QUERY, {"urlname": urlname, **variables}).json()
+
+
 def test_missing_group_is_null(api: Api) -> None:
     assert api.data(EVENTS_QUERY, {"urlname": "no-such-group-anywhere"}) == {"groupByUrlname": None}
 
@@ -427,3 +440,16 @@ def test_same_request_same_bytes() -> None:
     two = Api(config()).request("POST", "/gql-ext", json=body).content
     other = Api(config(seed=7)).request("POST", "/gql-ext", json=body).content
     assert one == two and one != other
+
+
+def test_default_transport_uses_the_wall_clock(world: World) -> None:
+    from meetup_pipeline.sandbox.timefmt import utc_now
+
+    from .conftest import run_inprocess
+
+    group = _busiest(world)
+    body = {"query": EVENTS_QUERY, "variables": {"urlname": group.urlname, "first": 5}}
+    before = utc_now()
+    (response,) = run_inprocess(None, [body])  # the default config: wall clock
+    edges = response.json()["data"]["groupByUrlname"]["events"]["edges"]
+    assert edges and all(datetime.fromisoformat(e["node"]["dateTime"]) >= before for e in edges)

@@ -41,17 +41,16 @@ def test_5xx_bursts_come_in_runs() -> None:
         r.status_code
         for r in run_inprocess(_faulty(http_5xx=0.2, burst_length=3, seed=1), [SEARCH] * 60)
     ]
-    assert 200 in statuses
+    assert 200 in statuses and set(statuses) <= {200, 502, 503, 504}
     runs, current = [], 0
-    for status in [*statuses, 200]:
+    for status in statuses:
         if status >= 500:
-            assert status in (502, 503, 504)
             current += 1
         elif current:
             runs.append(current)
             current = 0
-    assert runs and all(length >= 3 for length in runs[:-1] if statuses[-1] < 500)
-    assert min(runs) >= 3 or statuses[-1] >= 500
+    # every burst that ended inside the sequence lasted at least burst_length requests
+    assert runs and min(runs) >= 3
 
 
 def test_http_429() -> None:
