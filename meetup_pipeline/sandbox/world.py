@@ -377,6 +377,9 @@ class World:
         return None
 
 
+_NAME_VARIANTS = ("Social Club", "Meetup", "Circle", "Collective", "Society", "Network")
+
+
 @lru_cache(maxsize=8)
 def build_world(seed: int = 42, scale: float = 1.0) -> World:
     """The world for (seed, scale), cached: ~150 x scale groups, 360 x sqrt(scale) venues."""
@@ -390,12 +393,15 @@ def build_world(seed: int = 42, scale: float = 1.0) -> World:
     seen: set[str] = set()
     for gi in range(max(1, round(150 * scale))):
         group = _build_group(seed, gi, by_city, venues)
-        base, n = group.urlname, 1
-        while group.urlname.lower() in seen:
+        base_name, base_url, n = group.name, group.urlname, 0
+        while group.urlname.lower() in seen:  # like Meetup, a taken name gets a variant
             n += 1
-            group.urlname = f"{base}-{n}"
-        if n > 1:
-            group.name = f"{group.name} ({group.city.name} {n})"
+            suffix = _NAME_VARIANTS[(n - 1) % len(_NAME_VARIANTS)]
+            group.name = f"{base_name} {suffix}"
+            if n > len(_NAME_VARIANTS):
+                group.name += f" {n // len(_NAME_VARIANTS) + 1}"
+            title_case = base_url != base_url.lower()
+            group.urlname = f"{base_url}-{_slug(group.name[len(base_name) :], title_case)}"
         seen.add(group.urlname.lower())
         groups.append(group)
     world = World(seed, scale, groups, venues)
