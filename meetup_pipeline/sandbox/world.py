@@ -183,6 +183,12 @@ def _ts(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
+def _aware(*values: datetime | None) -> None:
+    for value in values:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"timezone-aware datetime required, got naive {value.isoformat()}")
+
+
 @dataclass
 class World:
     """All groups and venues of one (seed, scale); events are generated per group on demand."""
@@ -227,7 +233,8 @@ class World:
         self, group_id: str, start: datetime, end: datetime, now: datetime | None = None
     ) -> list[SimEvent]:
         """Events with start <= dateTime < end (bisect: cost ~ the answer); `now` filters
-        visibility when given."""
+        visibility when given. Naive datetimes are refused: they would mean server time."""
+        _aware(start, end, now)
         group = self.group_by_id(group_id)
         if group is None:
             return []

@@ -62,6 +62,14 @@ def test_events_for_group_is_a_bisected_window(world: World) -> None:
     assert bisect_left(starts, start.timestamp()) == 5
 
 
+def test_naive_datetimes_and_unknown_groups(world: World) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        world.events_between(datetime(2024, 1, 1), datetime(2024, 2, 1), NOW)
+    aware = datetime(2024, 1, 1, tzinfo=PACIFIC)
+    assert world.events_for_group("no-such-id", aware, aware.replace(year=2025)) == []
+    assert world.group_by_urlname("no-such-group") is None
+
+
 def test_events_between_filters_visibility_and_groups(world: World) -> None:
     start, end = datetime(2026, 11, 1, tzinfo=PACIFIC), datetime(2027, 6, 1, tzinfo=PACIFIC)
     events = world.events_between(start, end, NOW)
