@@ -8,17 +8,16 @@ the shared :class:`~meetup_pipeline.meetup.errors.Redactor` before it can appear
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import jwt
 
-from .errors import MeetupAuthError, MeetupConfigError, Redactor
+from .errors import MeetupAuthError, MeetupConfigError, Redactor, get_logger
 from .ratelimit import Clock, SystemClock
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_AUDIENCE = "api.meetup.com"

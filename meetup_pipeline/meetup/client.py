@@ -9,7 +9,6 @@ not groups x days.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -19,12 +18,12 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import queries
-from .errors import MeetupPaginationError, MeetupRejectRateError
+from .errors import MeetupPaginationError, MeetupRejectRateError, get_logger
 from .models import Event, Extraction, ExtractStats, Fetched, Group, Reject
 from .ratelimit import estimate_cost
 from .transport import GraphQLTransport
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

@@ -20,9 +20,10 @@ class Redactor:
     appear, so one instance is shared by the auth code, the transport and the log filter.
     """
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(self, secrets: Iterable[str | None] = (), parent: Redactor | None = None) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
+        self._parent = parent
         for s in secrets:
             self.add(s)
 
@@ -33,6 +34,8 @@ class Redactor:
                 self._secrets.add(secret)
                 if secret.strip() != secret:
                     self._secrets.add(secret.strip())
+            if self._parent is not None:
+                self._parent.add(secret)
 
     def __call__(self, text: object) -> str:
         out = str(text)
@@ -62,6 +65,24 @@ class RedactingFilter(logging.Filter):
         record.msg = self.redactor(message)
         record.args = None
         return True
+
+
+PROCESS_REDACTOR = Redactor()
+"""Every secret any resource of this process has seen; the log filter uses it."""
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A logger Dagster shows in the run's event log (and that still propagates to root).
+
+    Its records pass through the process-wide redactor, so a secret that slipped into a
+    message is masked even where the code forgot to redact it.
+    """
+    import dagster as dg
+
+    logger = dg.get_dagster_logger(name)
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter(PROCESS_REDACTOR))
+    return logger
 
 
 class MeetupError(RuntimeError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import os
 from collections.abc import Coroutine
 from datetime import datetime
@@ -22,12 +21,12 @@ from pydantic import Field, PrivateAttr
 
 from .auth import JwtBearerFlow, RefreshTokenFlow, StaticToken, TokenProvider, default_token_url
 from .client import ClientOptions, MeetupClient, SearchSettings
-from .errors import MeetupConfigError, Redactor
+from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
 from .transport import GraphQLTransport, RetryPolicy
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -180,7 +179,8 @@ class MeetupResource(dg.ConfigurableResource):
 
     def redactor(self) -> Redactor:
         if self._redactor is None:
-            self._redactor = Redactor(getattr(self, n) for n in SECRET_FIELDS)
+            secrets = (getattr(self, n) for n in SECRET_FIELDS)
+            self._redactor = Redactor(secrets, parent=PROCESS_REDACTOR)
         return self._redactor
 
     def token_provider(self, clock: Clock | None = None) -> TokenProvider:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,13 +24,16 @@ from .errors import (
     MeetupQueryError,
     MeetupRetryError,
     Redactor,
+    get_logger,
 )
 from .models import ExtractStats
 from .ratelimit import Clock, PointsBudget
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 RETRYABLE_ERROR_CODES = frozenset({"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "TIMEOUT"})
+MAX_RATE_LIMIT_WAIT_S = 65.0
+"""Budgets are per 60 s, so a longer wait means a skewed clock or a far-off ``resetAt``."""
 MAX_RATE_LIMIT_WAITS = 50
 """Per request; with the deadline, this ends a server that never stops throttling."""
 
@@ -155,7 +157,7 @@ class GraphQLTransport:
                 wait = rl.wait_s
                 if wait is None or wait <= 0:
                     wait = min(60.0, self.policy.rate_limit_fallback_s * 2 ** (throttled - 1))
-                wait = min(wait, 120.0) + 0.05
+                wait = min(wait, MAX_RATE_LIMIT_WAIT_S) + 0.05
                 if throttled > MAX_RATE_LIMIT_WAITS:
                     raise MeetupRetryError(
                         f"{op}: still rate limited after {throttled - 1} waits"

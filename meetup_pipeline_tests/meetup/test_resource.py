@@ -91,7 +91,7 @@ def test_flows_and_sources() -> None:
 
 def test_sandbox_source_is_announced_once(caplog: pytest.LogCaptureFixture) -> None:
     resource = MeetupResource()
-    with caplog.at_level(logging.INFO, logger="meetup_pipeline.meetup"):
+    with caplog.at_level(logging.INFO, logger="dagster.builtin.meetup_pipeline.meetup"):
         assert resource.source == "sandbox"
         assert resource.source == "sandbox"
     notes = [r for r in caplog.records if "using the offline Meetup sandbox" in r.getMessage()]
@@ -131,8 +131,12 @@ def test_from_env_without_variables_runs_on_the_sandbox(no_meetup_env) -> None:
     def probe(meetup: MeetupResource) -> str:
         return meetup.source
 
-    result = dg.materialize([probe], resources={"meetup": resource})
-    assert result.output_for_node("probe") == "sandbox"
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize([probe], resources={"meetup": resource}, instance=instance)
+        assert result.output_for_node("probe") == "sandbox"
+        messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    # the notice reaches the run's event log, not only Python's logging
+    assert sum("using the offline Meetup sandbox" in m for m in messages) == 1
 
 
 def test_incomplete_credentials_fail_at_resource_setup(no_meetup_env) -> None:
@@ -240,3 +244,13 @@ def test_extract_window_over_an_injected_transport(fake, clock) -> None:
     assert [g.model.urlname for g in result.groups] == ["group-0"] and result.events == []
     assert result.source == "api" and result.window == (start, end)
     assert fake.faults == [] and respond  # the fake saw no injected faults
+
+
+def test_the_log_filter_masks_a_secret_that_slipped_into_a_message(caplog) -> None:
+    from meetup_pipeline.meetup.errors import get_logger
+
+    secret = "slipped-secret-61d0c3"
+    MeetupResource(access_token=secret).redactor()  # registers the resource's secrets
+    with caplog.at_level(logging.INFO):
+        get_logger("meetup_pipeline.meetup.test").warning("careless: %s", secret)
+    assert "careless: [REDACTED]" in caplog.text and secret not in caplog.text

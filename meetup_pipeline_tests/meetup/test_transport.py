@@ -130,3 +130,10 @@ def test_budget_paces_requests_without_real_sleeps(fake, clock) -> None:
     assert stats.requests == 30
     assert stats.budget_waits > 0
     assert clock.monotonic() - 1000.0 == pytest.approx(300.0)  # 6 windows of 5 requests
+
+
+def test_a_far_off_reset_at_is_capped_at_one_window(fake, clock) -> None:
+    fake.faults = [rate_limited((clock.now() + timedelta(hours=3)).isoformat())]
+    groups, _, stats = _search(fake, clock)
+    assert len(groups) == 2 and stats.rate_limit_waits == 1
+    assert clock.sleeps == [pytest.approx(65.05)]
