@@ -18,6 +18,24 @@ from meetup_pipeline.sandbox.config import FAULT_RATES, FaultConfig
 DRIFT_EXTRA_FIELDS: dict[str, Any] = {"displayPhoto": None, "isNewGroup": False}
 """Unknown fields a drifting response adds (2026 clients saw `displayPhoto`)."""
 
+NON_NULL_FIELDS = frozenset(
+    {
+        "id",
+        "urlname",
+        "name",
+        "title",
+        "eventUrl",
+        "status",
+        "eventType",
+        "joinMode",
+        "isPrivate",
+        "token",
+        "cursor",
+        "hasNextPage",
+    }
+)
+"""Fields the schema declares non-null on Group, Event and edges: the null drift targets."""
+
 PROXY_ERROR_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head>"
     b"<body><center><h1>502 Bad Gateway</h1></center></body></html>"
@@ -80,7 +98,7 @@ class FaultInjector:
         return plan
 
     def drift(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Null a present field, drop one, or add unknown ones, in a random object node."""
+        """Null a field the schema declares non-null, drop a field, or add unknown ones."""
         nodes: list[dict[str, Any]] = []
         _collect(body.get("data"), nodes)
         if not nodes:
@@ -88,13 +106,22 @@ class FaultInjector:
         entities = [n for n in nodes if "id" in n]
         node = self.rng.choice(entities or nodes)
         kind = self.rng.choice(("null", "missing", "extra"))
+        if kind == "null":
+            targets = [
+                (n, k)
+                for n in nodes
+                for k in sorted(n)
+                if k in NON_NULL_FIELDS and n[k] is not None
+            ]
+            if targets:
+                target, key = self.rng.choice(targets)
+                target[key] = None
+                return body
         keys = sorted(k for k, v in node.items() if v is not None and not isinstance(v, dict))
-        if kind == "extra" or not keys:
-            node.update(DRIFT_EXTRA_FIELDS)
-        elif kind == "null":
-            node[self.rng.choice(keys)] = None
-        else:
+        if kind == "missing" and keys:
             del node[self.rng.choice(keys)]
+        else:
+            node.update(DRIFT_EXTRA_FIELDS)
         return body
 
     @staticmethod

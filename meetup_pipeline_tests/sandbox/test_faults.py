@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from meetup_pipeline.sandbox.config import FaultConfig
-from meetup_pipeline.sandbox.faults import DRIFT_EXTRA_FIELDS
+from meetup_pipeline.sandbox.faults import DRIFT_EXTRA_FIELDS, NON_NULL_FIELDS
 
 from .conftest import EVENTS_QUERY, SEARCH_QUERY, config, run_inprocess
 
@@ -120,7 +120,9 @@ def test_field_drift_nulls_drops_and_adds_fields() -> None:
                 kinds.add("extra")
             elif set(node) < set(before):
                 kinds.add("missing")
-            elif any(node[k] is None and before[k] is not None for k in node):
+            else:
+                nulled = {k for k in node if node[k] is None and before[k] is not None}
+                assert nulled <= NON_NULL_FIELDS  # the schema says these cannot be null
                 kinds.add("null")
     assert kinds == {"extra", "missing", "null"}
 
