@@ -1,0 +1,43 @@
+"""The dashboard asset: one offline HTML file rebuilt from the marts.
+
+Unpartitioned on purpose: the page shows the whole history, so it is rebuilt once after
+the marts change (a ten-year backfill is one run), never per day.
+"""
+
+import time
+
+import dagster as dg
+
+from meetup_pipeline.dashboard.build import build_dashboard, default_output
+from meetup_pipeline.warehouse.resource import Warehouse
+
+
+@dg.asset(
+    deps=["fact_events", "dim_group", "dim_venue", "dim_date", "upcoming_events"],
+    group_name="dashboard",
+    kinds={"html", "postgres"},
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description=(
+        "Self-contained HTML dashboard (no network needed) of the marts: events over "
+        "time with a range brush, map, top groups/events/venues, title word cloud, "
+        "weekday x hour heat map, RSVPs and waitlists, online share, upcoming events."
+    ),
+)
+def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Write `<MEETUP_HOME>/dashboard/index.html` atomically and report headline numbers."""
+    started = time.perf_counter()
+    result = build_dashboard(warehouse.get_engine(), default_output())
+    context.log.info(
+        "Dashboard written to %s (%s bytes) in %.2f s",
+        result.path,
+        f"{result.bytes:,}",
+        time.perf_counter() - started,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "summary": dg.MetadataValue.md(result.summary_md()),
+            "bytes": dg.MetadataValue.int(result.bytes),
+            "events": dg.MetadataValue.int(result.headline.events if result.headline else 0),
+        }
+    )

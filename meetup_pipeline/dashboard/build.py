@@ -1,0 +1,73 @@
+"""The whole job, shared by the asset and the CLI: read the marts, write the page."""
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from meetup_pipeline.dashboard.model import Headline, headline, shape
+from meetup_pipeline.dashboard.queries import fetch
+from meetup_pipeline.dashboard.render import render_dashboard, render_empty
+from meetup_pipeline.settings import meetup_home
+
+EMPTY_REASON = "The warehouse has no past events in its marts yet."
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    bytes: int
+    headline: Headline | None
+
+    def summary_md(self) -> str:
+        """Markdown for the Dagster UI."""
+        h = self.headline
+        if h is None:
+            return "**No data yet**: the marts hold no past events."
+        return "\n".join(
+            [
+                f"**{h.events:,} events** from {h.first_day} to {h.last_day}",
+                "",
+                f"- {h.groups:,} groups, {h.venues:,} venues",
+                f"- {h.rsvps:,} RSVPs ({h.rsvps / max(1, h.events):.1f} per event)",
+                f"- {h.upcoming:,} upcoming events",
+                f"- most active group: {h.top_group}",
+            ]
+        )
+
+
+def default_output() -> Path:
+    return meetup_home() / "dashboard" / "index.html"
+
+
+def write_atomically(path: Path, text: str) -> int:
+    """Write beside the target, then rename: a reader never sees half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def build_dashboard(
+    engine: sa.Engine, output: Path | None = None, now: datetime | None = None
+) -> BuildResult:
+    """Read the marts and write the dashboard (or the "no data" page) to `output`."""
+    now = now or datetime.now(UTC)
+    rows = fetch(engine, now)
+    page = render_empty(EMPTY_REASON) if rows is None else render_dashboard(shape(rows))
+    path = output or default_output()
+    size = write_atomically(path, page)
+    return BuildResult(path=path, bytes=size, headline=headline(rows))

@@ -1,0 +1,181 @@
+"""Shape the marts' rows into the page's compact, columnar payload.
+
+Every per-event attribute is one small integer column (month index, weekday, hour, group,
+venue, city, mode, title index, RSVPs, waitlist), and every string (group, venue, city,
+title, word) is stored once in a dictionary: ~30k events fit in ~1.5 MB of JSON, and the
+browser filters them with typed arrays. Nothing here is markup: strings stay data until
+the browser puts them in `textContent`.
+"""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from meetup_pipeline.dashboard.queries import MartRows
+from meetup_pipeline.dashboard.text import safe_url, tokenize
+from meetup_pipeline.settings import LOCAL_TIMEZONE
+
+MODES = ("In person", "Online", "Hybrid")
+UNKNOWN_CITY = "Unknown"
+MAP_RADIUS_DEGREES = 3.0
+"""Venues farther than this from the venues' median are not plotted (bad geocodes)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers the asset reports in the Dagster UI."""
+
+    events: int
+    groups: int
+    venues: int
+    rsvps: int
+    first_day: str
+    last_day: str
+    upcoming: int
+    top_group: str
+
+
+def _mode(event_type: str | None, is_online: bool) -> int:
+    kind = (event_type or "").upper()
+    if kind == "HYBRID":
+        return 2
+    return 1 if kind == "ONLINE" or is_online else 0
+
+
+def _month(dt: datetime) -> int:
+    return dt.year * 12 + dt.month - 1
+
+
+def _mappable(venues: list[dict[str, Any]], used: set[int]) -> set[int]:
+    """Venue keys with plausible coordinates: never (0, 0), never far from the rest."""
+    ok = {
+        v["venue_key"]
+        for v in venues
+        if v["lat"] is not None
+        and v["lon"] is not None
+        and -90 <= v["lat"] <= 90
+        and -180 <= v["lon"] <= 180
+        and not (v["lat"] == 0 and v["lon"] == 0)
+    }
+    centre = [v for v in venues if v["venue_key"] in ok and v["venue_key"] in used]
+    if not centre:
+        return set()
+    lat0 = statistics.median(v["lat"] for v in centre)
+    lon0 = statistics.median(v["lon"] for v in centre)
+    return {
+        v["venue_key"]
+        for v in venues
+        if v["venue_key"] in ok
+        and abs(v["lat"] - lat0) <= MAP_RADIUS_DEGREES
+        and abs(v["lon"] - lon0) <= MAP_RADIUS_DEGREES
+    }
+
+
+def shape(rows: MartRows) -> dict[str, Any]:
+    """The JSON payload the page's script reads."""
+    group_pos = {g["group_key"]: i for i, g in enumerate(rows.groups)}
+    groups = list(rows.groups)
+    unknown_group = len(groups)
+    if any(e["group_key"] not in group_pos for e in rows.events):
+        groups.append({"group_id": "", "urlname": "", "name": "(unknown group)", "link": None})
+    venue_pos = {v["venue_key"]: i for i, v in enumerate(rows.venues)}
+    used_venues = {e["venue_key"] for e in rows.events}
+    mappable = _mappable(rows.venues, used_venues)
+
+    cities: dict[str, int] = {}
+    titles: dict[str, int] = {}
+    cols: dict[str, list[Any]] = {
+        k: [] for k in ("m", "d", "w", "h", "g", "v", "c", "r", "q", "k", "t", "id", "url")
+    }
+    base = min(_month(e["local_start"]) for e in rows.events)
+    for e in rows.events:
+        start: datetime = e["local_start"]
+        gi = group_pos.get(e["group_key"], unknown_group)
+        vi = venue_pos.get(e["venue_key"], -1)
+        group = groups[gi]
+        venue_city = rows.venues[vi]["city"] if vi >= 0 else None
+        city = (venue_city or group.get("city") or UNKNOWN_CITY).strip() or UNKNOWN_CITY
+        default_url = f"https://www.meetup.com/{group['urlname']}/events/{e['event_id']}/"
+        url = safe_url(e["event_url"])
+        cols["m"].append(_month(start) - base)
+        cols["d"].append(start.day)
+        cols["w"].append(start.weekday())
+        cols["h"].append(start.hour)
+        cols["g"].append(gi)
+        cols["v"].append(vi)
+        cols["c"].append(cities.setdefault(city, len(cities)))
+        cols["r"].append(e["rsvp_yes_count"] or 0)
+        cols["q"].append(e["waitlist_count"] or 0)
+        cols["k"].append(_mode(e["event_type"], e["is_online"]))
+        cols["t"].append(titles.setdefault(e["title"], len(titles)))
+        cols["id"].append(e["event_id"])
+        cols["url"].append(0 if url == default_url and group["urlname"] else (url or ""))
+
+    group_ids = {g["group_id"]: i for i, g in enumerate(groups) if g["group_id"]}
+    words: dict[str, int] = {}
+    title_words = [[words.setdefault(w, len(words)) for w in tokenize(t)] for t in titles]
+    months = [f"{(base + i) // 12}-{(base + i) % 12 + 1:02d}" for i in range(max(cols["m"]) + 1)]
+    unmapped = sum(1 for e in rows.events if e["venue_key"] not in mappable)
+    return {
+        "generated": rows.now.astimezone(ZoneInfo(LOCAL_TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z"),
+        "months": months,
+        "modes": list(MODES),
+        "cities": list(cities),
+        "groups": {
+            "name": [g["name"] for g in groups],
+            "url": [safe_url(g.get("link")) or "" for g in groups],
+            "id": [g["group_id"] for g in groups],
+            "urlname": [g["urlname"] for g in groups],
+        },
+        "venues": {
+            "name": [v["name"] or "(unnamed venue)" for v in rows.venues],
+            "city": [v["city"] or "" for v in rows.venues],
+            "lat": [v["lat"] if v["venue_key"] in mappable else None for v in rows.venues],
+            "lon": [v["lon"] if v["venue_key"] in mappable else None for v in rows.venues],
+        },
+        "titles": list(titles),
+        "titleWords": title_words,
+        "words": list(words),
+        "events": cols,
+        "upcoming": [_upcoming(u, group_ids, cities) for u in rows.upcoming],
+        "notes": {"cancelled": rows.cancelled, "unmapped": unmapped},
+    }
+
+
+def _upcoming(u: dict[str, Any], ids: dict[str, int], cities: dict[str, int]) -> dict[str, Any]:
+    city = (u["city"] or "").strip()
+    return {
+        "title": u["title"],
+        "url": safe_url(u["event_url"]) or "",
+        "when": u["local_start"].strftime("%Y-%m-%dT%H:%M"),
+        "g": ids.get(u["group_id"], -1),
+        "group": u["group_name"] or "",
+        "venue": u["venue_name"] or "",
+        "city": cities.get(city, -1),
+        "cityName": city,
+        "online": bool(u["is_online"]),
+        "rsvp": u["rsvp_yes_count"] or 0,
+        "waitlist": u["waitlist_count"] or 0,
+    }
+
+
+def headline(rows: MartRows | None) -> Headline | None:
+    """Headline numbers, or None for an empty warehouse."""
+    if rows is None:
+        return None
+    counts = Counter(e["group_key"] for e in rows.events)
+    names = {g["group_key"]: g["name"] for g in rows.groups}
+    top_key = counts.most_common(1)[0][0]
+    return Headline(
+        events=len(rows.events),
+        groups=len(counts),
+        venues=len({e["venue_key"] for e in rows.events} - {-1}),
+        rsvps=sum(e["rsvp_yes_count"] or 0 for e in rows.events),
+        first_day=rows.events[0]["local_start"].date().isoformat(),
+        last_day=rows.events[-1]["local_start"].date().isoformat(),
+        upcoming=len(rows.upcoming),
+        top_group=names.get(top_key, "(unknown group)"),
+    )

@@ -1,0 +1,136 @@
+"""The HTML page: one file, styles and script inlined, data as inert JSON.
+
+The payload sits in a `<script type="application/json">` element (never executed) with
+every `<`, `>` and `&` escaped, so no title can close the element. A Content-Security-
+Policy allows only this page's own script and style (by hash) and no network at all:
+even a bug that let markup through could not run a script or fetch anything.
+"""
+
+import base64
+import hashlib
+import html
+import json
+from importlib import resources
+from typing import Any
+
+TITLE = "Bay Area Dating & Singles Meetups"
+
+_CARDS = """
+<div class="kpis" data-events="0">
+  <div class="kpi" data-kpi="events"><div class="l">Events</div><div class="v">-</div></div>
+  <div class="kpi" data-kpi="groups"><div class="l">Active groups</div><div class="v">-</div></div>
+  <div class="kpi" data-kpi="venues"><div class="l">Venues</div><div class="v">-</div></div>
+  <div class="kpi" data-kpi="rsvps"><div class="l">RSVPs</div><div class="v">-</div></div>
+  <div class="kpi" data-kpi="avg"><div class="l">Avg RSVPs / event</div><div class="v">-</div></div>
+  <div class="kpi" data-kpi="waitlist"><div class="l">Waitlisted</div><div class="v">-</div></div>
+</div>
+"""
+
+# (view id, grid span, heading, hint)
+_VIEWS = (
+    (
+        "timeline",
+        12,
+        "Events per month",
+        "Drag across the bars to filter every view to a range of months; click to clear.",
+    ),
+    (
+        "map",
+        7,
+        "Where events happen",
+        "Venues sized by events; click one to filter. "
+        "Online events and venues without coordinates are not plotted.",
+    ),
+    ("heat", 5, "When: weekday \u00d7 hour", "Bay Area local time; click a cell to filter."),
+    ("groups", 4, "Top 10 groups by events", "Click to filter by group."),
+    ("venues", 4, "Top 10 venues by events", "Click to filter by venue."),
+    ("modes", 4, "Online vs in person", "Share of events; click a slice to filter."),
+    ("trend", 7, "RSVPs and waitlists per month", "Within the selected range."),
+    ("words", 5, "Top 50 words in event titles", "Stopwords removed; click a word to filter."),
+    ("events", 6, "Top 10 events by RSVPs", "Distinct events, each with its own link."),
+    (
+        "upcoming",
+        6,
+        "Upcoming events",
+        "Next scheduled events for the city, group and format filters.",
+    ),
+    ("table", 12, "Groups", "Click a column to sort; names link to the group on Meetup."),
+)
+
+
+def _asset(name: str) -> str:
+    return resources.files("meetup_pipeline.dashboard").joinpath("static", name).read_text()
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def json_for_html(payload: Any) -> str:
+    """JSON that is safe inside an HTML element: no `<`, `>`, `&` or JS line breaks."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _page(body: str, css: str, script: str | None, data: str | None) -> str:
+    csp = f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
+    csp += "form-action 'none'"
+    if script is not None:
+        csp += f"; script-src {_sha256(script)}"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(TITLE)}</title>",
+        f"<style>{css}</style></head><body>",
+        body,
+    ]
+    if data is not None and script is not None:
+        parts.append(f'<script id="dashboard-data" type="application/json">{data}</script>')
+        parts.append(f"<script>{script}</script>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def render_dashboard(payload: dict[str, Any]) -> str:
+    """The full dashboard for a non-empty payload (see `model.shape`)."""
+    months = payload["months"]
+    notes = payload["notes"]
+    sub = (
+        f"{len(months)} months of Meetup events, {months[0]} to {months[-1]} · "
+        f"generated {payload['generated']}"
+    )
+    cards = [_CARDS]
+    for view, span, heading, hint in _VIEWS:
+        cards.append(
+            f'<section class="card span-{span}" data-view="{view}"><h2>{html.escape(heading)}'
+            f'</h2><div class="hint">{html.escape(hint)}</div><div class="body"></div></section>'
+        )
+    body = (
+        f'<header class="top"><h1>{html.escape(TITLE)}</h1>'
+        f'<div class="sub">{html.escape(sub)}</div>'
+        '<div class="filters"><label for="city">City</label><select id="city"></select>'
+        '<span id="chips"></span><button type="button" class="reset" id="reset" disabled>'
+        "Reset all filters</button></div></header>"
+        f"<main>{''.join(cards)}</main>"
+        f"<footer>Cancelled events ({notes['cancelled']:,}) are left out. "
+        f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
+        "are counted everywhere but the map. Times are Bay Area local time. "
+        "Data: Meetup.com via the meetup-pipeline marts.</footer>"
+    )
+    return _page(body, _asset("dashboard.css"), _asset("dashboard.js"), json_for_html(payload))
+
+
+def render_empty(reason: str) -> str:
+    """The friendly page for a warehouse with nothing to show yet."""
+    body = (
+        '<div class="nodata" data-state="empty"><h1>No data yet</h1>'
+        f"<p>{html.escape(reason)}</p>"
+        "<p>Materialize the pipeline's assets (for example <code>dagster asset materialize "
+        "--select '*'</code>), then rebuild this page with "
+        "<code>meetup-pipeline dashboard --build</code>.</p></div>"
+    )
+    return _page(body, _asset("dashboard.css"), None, None)
