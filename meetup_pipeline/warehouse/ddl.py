@@ -25,7 +25,12 @@ class SchemaMismatch(RuntimeError):
 
 def _type_name(type_: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> str:
     name = type_.compile(dialect=dialect).upper()
-    aliases = {"TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP", "TIME WITHOUT TIME ZONE": "TIME"}
+    aliases = {
+        "TIMESTAMP WITHOUT TIME ZONE": "TIMESTAMP",
+        "TIME WITHOUT TIME ZONE": "TIME",
+        "FLOAT": "DOUBLE PRECISION",  # PostgreSQL's float without precision is float8
+        "FLOAT(53)": "DOUBLE PRECISION",
+    }
     return aliases.get(name, name)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import dagster as dg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 PartitionKind = Literal["date", "timestamp"]
 
@@ -125,7 +126,7 @@ def column_schema(table: sa.Table) -> dg.TableSchema:
         columns=[
             dg.TableColumn(
                 name=c.name,
-                type=str(c.type.compile(dialect=sa.dialects.postgresql.dialect())).lower(),
+                type=str(c.type.compile(dialect=postgresql.dialect())).lower(),
                 description=c.comment,
                 constraints=dg.TableColumnConstraints(nullable=bool(c.nullable)),
             )

@@ -43,6 +43,16 @@ def test_creates_schema_and_table_once(engine: sa.Engine) -> None:
     assert columns(engine) == ["id", "name"]
 
 
+def test_every_column_type_the_project_uses_reapplies_cleanly(engine: sa.Engine) -> None:
+    from meetup_pipeline.tables import marts, raw, staging
+
+    tables = [*raw.metadata.tables.values(), *staging.metadata.tables.values()]
+    tables += list(marts.metadata.tables.values())
+    for _ in range(2):
+        for table in tables:
+            apply(engine, table)
+
+
 def test_adds_a_nullable_column_and_keeps_rows(engine: sa.Engine) -> None:
     apply(engine, things())
     with engine.begin() as conn:

@@ -1,0 +1,34 @@
+-- One row per event on the Bay Area day it starts. Dimensions are LEFT JOINed and a
+-- missing member becomes the unknown key -1: a fact is never dropped by a join.
+SELECT
+    ('x' || left(md5(e.event_id), 16))::bit(64)::bigint   AS event_key,
+    e.event_id,
+    to_char(e.partition_date, 'YYYYMMDD')::integer         AS date_key,
+    COALESCE(g.group_key, -1)                              AS group_key,
+    COALESCE(v.venue_key, -1)                              AS venue_key,
+    e.partition_date                                       AS event_date,
+    e.starts_at,
+    e.ends_at,
+    e.local_start,
+    e.title,
+    e.event_url,
+    e.status,
+    e.event_type,
+    e.is_online,
+    e.rsvp_yes_count,
+    e.rsvp_total_count,
+    e.waitlist_count,
+    e.attended_count,
+    e.no_show_count,
+    e.fee_required,
+    e.fee_amount,
+    e.fee_currency,
+    e.duration_minutes,
+    e.max_tickets,
+    e.created_at,
+    e.observed_at
+FROM staging.stg_events AS e
+LEFT JOIN marts.dim_group AS g ON g.group_id = e.group_id
+LEFT JOIN marts.dim_venue AS v ON v.venue_id = e.venue_id
+WHERE e.partition_date >= :start_date
+  AND e.partition_date < :end_date
