@@ -235,10 +235,14 @@
       dot.addEventListener("click", () => toggle(state.venue, v));
       marks++; total += counts[v];
     }
-    const labels = Object.keys(cityAt).sort((a, b) => cityAt[b][3] - cityAt[a][3] || cityAt[b][2] - cityAt[a][2]).slice(0, 12);
-    for (const c of labels) {
-      const a = cityAt[c];
-      s("text", { class: "city-label", x: px(a[0] / a[2]), y: py(a[1] / a[2]) - 10, "text-anchor": "middle" }, svg, c);
+    // Label the busiest cities at their venues' centroid, skipping labels that would collide.
+    const placed = [];
+    const cities = Object.keys(cityAt).sort((a, b) => cityAt[b][3] - cityAt[a][3] || cityAt[b][2] - cityAt[a][2]);
+    for (const c of cities) {
+      const a = cityAt[c], x = px(a[0] / a[2]), y = py(a[1] / a[2]) - 12, w = 6.2 * c.length + 6;
+      if (placed.length >= 10 || placed.some((b) => Math.abs(b[0] - x) < (b[2] + w) / 2 && Math.abs(b[1] - y) < 14)) continue;
+      placed.push([x, y, w]);
+      s("text", { class: "city-label", x: x, y: y, "text-anchor": "middle" }, svg, c);
     }
     setTotal("map", total, marks);
   }

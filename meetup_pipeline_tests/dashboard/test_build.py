@@ -1,0 +1,154 @@
+"""The dashboard without a browser: tokenizing, URL safety, queries, shaping, asset, CLI."""
+
+import argparse
+import json
+import re
+import threading
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from meetup_pipeline.assets.dashboard import dashboard
+from meetup_pipeline.dashboard import cli
+from meetup_pipeline.dashboard.build import build_dashboard
+from meetup_pipeline.dashboard.model import shape
+from meetup_pipeline.dashboard.queries import fetch
+from meetup_pipeline.dashboard.render import json_for_html
+from meetup_pipeline.dashboard.text import safe_url, tokenize
+from meetup_pipeline.tables import marts
+from meetup_pipeline.warehouse.ddl import ensure_table
+from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline_tests.dashboard import marts_data
+from meetup_pipeline_tests.dashboard.marts_data import JS_LINK, NOW, XSS_GROUP, XSS_TITLE
+
+
+@pytest.fixture
+def engine(warehouse_url: URL) -> Iterator[sa.Engine]:
+    eng = sa.create_engine(warehouse_url)
+    yield eng
+    eng.dispose()
+
+
+def test_tokenize_drops_stopwords_punctuation_and_numbers() -> None:
+    title = "The Women\u2019s Wine-Tasting & Speed Dating for 30s and 40s, 2nd night! (2024)"
+    assert tokenize(title) == ["women", "wine-tasting", "speed", "dating", "30s", "40s", "night"]
+    assert tokenize("Singles singles SINGLES") == ["singles"]
+    assert tokenize("Café Rencontres à Paris") == ["café", "rencontres", "paris"]
+    assert tokenize(XSS_TITLE) == ["script", "alert"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.meetup.com/a/", "https://www.meetup.com/a/"),
+        ("http://example.org/x?y=1", "http://example.org/x?y=1"),
+        (JS_LINK, None),
+        (" JavaScript:alert(1)", None),
+        ("data:text/html,<b>x</b>", None),
+        ("//evil.example/x", None),
+        ('https://x.org/"onmouseover="alert(1)', None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_safe_url_allows_only_http_links(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def test_json_for_html_cannot_close_its_element() -> None:
+    text = json_for_html({"t": "</script><script>alert(1)</script>&\u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"t": "</script><script>alert(1)</script>&\u2028"}
+
+
+def test_missing_or_empty_marts_are_no_data(engine: sa.Engine, tmp_path: Path) -> None:
+    assert fetch(engine, NOW) is None
+    ensure_table(engine, marts.fact_events)
+    assert fetch(engine, NOW) is None
+    result = build_dashboard(engine, tmp_path / "index.html", NOW)
+    page = result.path.read_text()
+    assert result.headline is None and 'data-state="empty"' in page and "<script" not in page
+
+
+def test_shape_keeps_distinct_events_and_drops_unsafe_or_unmappable(engine: sa.Engine) -> None:
+    fx = marts_data.fill(engine)
+    rows = fetch(engine, NOW)
+    assert rows is not None
+    payload = shape(rows)
+    ev = payload["events"]
+    assert len(ev["m"]) == len(fx.history)
+    assert rows.cancelled == sum(1 for e in fx.events if e["status"] == "CANCELLED")
+    assert payload["months"][0] == "2024-01" and payload["months"][-1] == "2025-12"
+    gala = payload["titles"].index("Valentine's Gala")
+    assert sorted(r for r, t in zip(ev["r"], ev["t"], strict=True) if t == gala) == [800, 900]
+    venues = payload["venues"]
+    null_island = venues["name"].index("Null Island Bar")
+    assert venues["lat"][null_island] is None and venues["lon"][null_island] is None
+    assert all(lat is not None for i, lat in enumerate(venues["lat"]) if i != null_island)
+    assert payload["groups"]["url"][payload["groups"]["name"].index(XSS_GROUP)] == ""
+    xss = ev["t"].index(payload["titles"].index(XSS_TITLE))
+    assert ev["url"][xss] == ""
+    assert all(u.get("url") != JS_LINK for u in payload["upcoming"])
+    assert payload["modes"] == ["In person", "Online", "Hybrid"]
+    assert sum(1 for k in ev["k"] if k == 1) == fx.count(group_key=marts_data.key("g5"))
+
+
+def test_asset_materializes_the_page_with_metadata(warehouse_url: URL) -> None:
+    now = datetime.now(UTC)
+    engine = sa.create_engine(warehouse_url)
+    fx = marts_data.fill(engine, now)
+    engine.dispose()
+    url = warehouse_url.render_as_string(hide_password=False)
+    result = dg.materialize([dashboard], resources={"warehouse": Warehouse(url=url)})
+    assert result.success
+    meta = result.asset_materializations_for_node("dashboard")[0].metadata
+    path = Path(meta["path"].value)
+    assert path.name == "index.html" and path.parent.name == "dashboard"
+    assert meta["events"].value == len(fx.history)
+    assert meta["bytes"].value == path.stat().st_size
+    assert f"{len(fx.history):,} events" in meta["summary"].value
+    assert [p.name for p in path.parent.iterdir()] == ["index.html"]  # no temp files left
+    page = path.read_text()
+    assert XSS_TITLE not in page and "Content-Security-Policy" in page
+
+
+def test_asset_on_an_empty_warehouse_writes_the_no_data_page(warehouse_url: URL) -> None:
+    url = warehouse_url.render_as_string(hide_password=False)
+    result = dg.materialize([dashboard], resources={"warehouse": Warehouse(url=url)})
+    meta = result.asset_materializations_for_node("dashboard")[0].metadata
+    assert meta["events"].value == 0 and "No data" in meta["summary"].value
+    assert 'data-state="empty"' in Path(meta["path"].value).read_text()
+
+
+def test_cli_builds_and_serves(
+    warehouse_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sa.create_engine(warehouse_url)
+    marts_data.fill(engine, datetime.now(UTC))
+    engine.dispose()
+    monkeypatch.setenv("MEETUP_WAREHOUSE_URL", warehouse_url.render_as_string(False))
+    parser = argparse.ArgumentParser()
+    cli.add_subcommand(parser.add_subparsers(dest="command"))
+    out = tmp_path / "site" / "dash.html"
+    args = parser.parse_args(["dashboard", "--build", "--output", str(out)])
+    assert (args.serve, args.port, args.host) == (False, 8050, "127.0.0.1")
+    assert args.func(args) == 0
+    assert out.read_text().startswith("<!doctype html>")
+
+    server = cli.make_server(out, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
+            assert resp.status == 200 and resp.read() == out.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'", out.read_text())
