@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meetup_pipeline.dashboard.outline import load_outline
 from meetup_pipeline.dashboard.queries import MartRows
 from meetup_pipeline.dashboard.text import safe_url, tokenize
 from meetup_pipeline.settings import LOCAL_TIMEZONE
@@ -142,6 +143,7 @@ def shape(rows: MartRows) -> dict[str, Any]:
         "events": cols,
         "upcoming": [_upcoming(u, group_ids, cities) for u in rows.upcoming],
         "notes": {"cancelled": rows.cancelled, "unmapped": unmapped},
+        "outline": [ring for county in load_outline() for ring in county["rings"]],
     }
 
 

@@ -112,6 +112,7 @@ def test_every_view_renders_its_marks(tab: Tab, site: Site) -> None:
     assert tab.marks("groups") == 5 and tab.marks("venues") == 5
     assert tab.marks("map") == 4  # Null Island (0, 0) is not plotted; online events neither
     assert totals["map"] == len(fx.history) - fx.count(is_online=True) - 1
+    assert tab.page.locator('[data-view="map"] path.land').count() == 1  # shipped outline
     assert tab.marks("modes") == 2 and tab.marks("trend") == 2
     assert tab.marks("events") == 10 and tab.marks("table") == 5
     assert 10 <= tab.marks("words") <= 50 and tab.marks("upcoming") == len(fx.upcoming)

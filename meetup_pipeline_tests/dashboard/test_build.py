@@ -18,6 +18,7 @@ from meetup_pipeline.assets.dashboard import dashboard
 from meetup_pipeline.dashboard import cli
 from meetup_pipeline.dashboard.build import build_dashboard
 from meetup_pipeline.dashboard.model import shape
+from meetup_pipeline.dashboard.outline import NOTICE, load_outline
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.render import json_for_html
 from meetup_pipeline.dashboard.text import safe_url, tokenize
@@ -65,6 +66,18 @@ def test_json_for_html_cannot_close_its_element() -> None:
     text = json_for_html({"t": "</script><script>alert(1)</script>&\u2028"})
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == {"t": "</script><script>alert(1)</script>&\u2028"}
+
+
+def test_the_shipped_outline_keeps_its_notice_and_covers_the_bay() -> None:
+    path = Path(__file__).parents[2] / "meetup_pipeline/dashboard/static/bayarea-counties.json"
+    shipped = json.loads(path.read_text())
+    assert shipped["notice"] == NOTICE and "Copyright 2013-2019 Michael Bostock" in NOTICE
+    names = {c["name"] for c in load_outline()}
+    assert {"San Francisco", "San Mateo", "Santa Clara", "Alameda", "Marin"} <= names
+    for county in load_outline():
+        for ring in county["rings"]:
+            assert len(ring) % 2 == 0 and len(ring) >= 6
+            assert all(-125 < x < -117 for x in ring[::2]) and all(35 < y < 41 for y in ring[1::2])
 
 
 def test_missing_or_empty_marts_are_no_data(engine: sa.Engine, tmp_path: Path) -> None:

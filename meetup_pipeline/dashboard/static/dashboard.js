@@ -78,6 +78,20 @@
     card.dataset.total = String(total);
     card.dataset.marks = String(marks);
   }
+  function niceTicks(max) {
+    const raw = Math.max(1, max) / 4, mag = Math.pow(10, Math.floor(Math.log10(raw))), n = raw / mag;
+    const step = Math.max(1, (n <= 1 ? 1 : n <= 2 ? 2 : n <= 2.5 ? 2.5 : n <= 5 ? 5 : 10) * mag);
+    const out = [];
+    for (let v = 0; v <= max + step - 1e-9; v += step) out.push(v);
+    return out;
+  }
+  function yAxis(g, ticks, iw, y) {
+    const grid = s("g", { class: "grid" }, g);
+    for (const v of ticks) {
+      s("line", { x1: 0, x2: iw, y1: y(v), y2: y(v) }, grid);
+      s("text", { x: -6, y: y(v) + 4, "text-anchor": "end" }, grid, compact.format(v));
+    }
+  }
   function toggle(set, key) { if (set.has(key)) set.delete(key); else set.add(key); update(); }
   function widthOf(node, fallback) { return Math.max(240, node.clientWidth || fallback); }
 
@@ -142,15 +156,10 @@
     const counts = countBy(BIT.range, M, NM);
     const width = widthOf(el, 1000), height = 190, pad = { l: 40, r: 8, t: 8, b: 24 };
     const iw = width - pad.l - pad.r, ih = height - pad.t - pad.b;
-    const max = Math.max(1, ...counts), bw = iw / NM;
+    const ticks = niceTicks(Math.max(1, ...counts)), max = ticks[ticks.length - 1], bw = iw / NM;
     const svg = s("svg", { width: width, height: height, role: "img", "aria-label": "Events per month" }, el);
     const g = s("g", { transform: "translate(" + pad.l + "," + pad.t + ")" }, svg);
-    const grid = s("g", { class: "grid" }, g);
-    for (let k = 0; k <= 4; k++) {
-      const y = ih - (ih * k) / 4;
-      s("line", { x1: 0, x2: iw, y1: y, y2: y }, grid);
-      s("text", { x: -6, y: y + 4, "text-anchor": "end" }, grid, compact.format((max * k) / 4));
-    }
+    yAxis(g, ticks, iw, (v) => ih - (ih * v) / max);
     const yearEvery = Math.max(1, Math.ceil(((NM / 12) * 44) / iw));
     let marks = 0, total = 0;
     for (let m = 0; m < NM; m++) {
@@ -208,6 +217,8 @@
     if (!pts.length) { h("div", { class: "empty-note" }, el, "No venue has coordinates."); setTotal("map", 0, 0); return; }
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     for (const v of pts) { x0 = Math.min(x0, lon[v]); x1 = Math.max(x1, lon[v]); y0 = Math.min(y0, lat[v]); y1 = Math.max(y1, lat[v]); }
+    const mx = Math.max(0.02, (x1 - x0) * 0.06), my = Math.max(0.02, (y1 - y0) * 0.06);
+    x0 -= mx; x1 += mx; y0 -= my; y1 += my;
     const kx = Math.cos((((y0 + y1) / 2) * Math.PI) / 180);
     const width = widthOf(el, 600), height = 380, pad = 24;
     const sx = (x1 - x0) * kx || 0.01, sy = y1 - y0 || 0.01;
@@ -216,7 +227,18 @@
     const px = (x) => ox + (x - x0) * kx * scale, py = (y) => height - oy - (y - y0) * scale;
     const svg = s("svg", { width: width, height: height, role: "img", "aria-label": "Map of event venues" }, el);
     s("rect", { class: "map-bg", x: 0.5, y: 0.5, width: width - 1, height: height - 1, rx: 10 }, svg);
-    const grid = s("g", {}, svg);
+    const clip = s("clipPath", { id: "map-clip" }, s("defs", {}, svg));
+    s("rect", { x: 1, y: 1, width: width - 2, height: height - 2, rx: 10 }, clip);
+    if (DATA.outline && DATA.outline.length) {
+      // County shapes (US Census, public domain, via us-atlas): land, with the bay as water.
+      let d = "";
+      for (const ring of DATA.outline) {
+        for (let j = 0; j < ring.length; j += 2) d += (j ? "L" : "M") + px(ring[j]).toFixed(1) + " " + py(ring[j + 1]).toFixed(1);
+        d += "Z";
+      }
+      s("path", { class: "land", d: d, "clip-path": "url(#map-clip)" }, svg);
+    }
+    const grid = s("g", { "clip-path": "url(#map-clip)" }, svg);
     for (let x = Math.ceil(x0 * 4) / 4; x <= x1; x += 0.25) s("line", { class: "map-grid", x1: px(x), x2: px(x), y1: 0, y2: height }, grid);
     for (let y = Math.ceil(y0 * 4) / 4; y <= y1; y += 0.25) s("line", { class: "map-grid", x1: 0, x2: width, y1: py(y), y2: py(y) }, grid);
     const max = Math.max(1, ...counts);
@@ -252,7 +274,7 @@
     const counts = new Float64Array(168), mask = ~BIT.slot;
     for (let i = 0; i < N; i++) if (!(fail[i] & mask)) counts[WD[i] * 24 + HR[i]]++;
     const width = widthOf(el, 600), pad = { l: 34, t: 4, b: 22 };
-    const cw = (width - pad.l) / 24, ch = Math.min(34, cw * 1.1), height = pad.t + ch * 7 + pad.b;
+    const cw = (width - pad.l) / 24, ch = Math.min(42, cw * 1.3), height = pad.t + ch * 7 + pad.b;
     const svg = s("svg", { width: width, height: height, role: "img", "aria-label": "Events by weekday and hour" }, el);
     const max = Math.max(1, ...counts);
     let marks = 0, total = 0;
@@ -271,6 +293,10 @@
       }
     }
     for (let hr = 0; hr < 24; hr += 3) s("text", { x: pad.l + hr * cw + cw / 2, y: height - 6, "text-anchor": "middle" }, svg, hr === 0 ? "12a" : hr < 12 ? hr + "a" : hr === 12 ? "12p" : hr - 12 + "p");
+    const scale = h("div", { class: "legend scale" }, el);
+    h("span", {}, scale, "Fewer");
+    for (let k = 0; k <= 4; k++) h("i", {}, scale).style.background = mix([253, 231, 238], [157, 23, 77], k / 4);
+    h("span", {}, scale, "More (busiest hour: " + fmt.format(max) + " events)");
     setTotal("heat", total, marks);
   }
   function mix(a, b, t) {
@@ -335,13 +361,13 @@
     const lo = state.range ? state.range[0] : 0, hi = state.range ? state.range[1] : NM - 1;
     const n = hi - lo + 1, width = widthOf(el, 600), height = 200, pad = { l: 44, r: 8, t: 8, b: 22 };
     const iw = width - pad.l - pad.r, ih = height - pad.t - pad.b;
-    let max = 1, total = 0;
-    for (let m = lo; m <= hi; m++) { max = Math.max(max, rs[m], qs[m]); total += rs[m] + qs[m]; }
+    let peak = 1, total = 0;
+    for (let m = lo; m <= hi; m++) { peak = Math.max(peak, rs[m], qs[m]); total += rs[m] + qs[m]; }
+    const ticks = niceTicks(peak), max = ticks[ticks.length - 1];
     const svg = s("svg", { width: width, height: height, role: "img", "aria-label": "RSVPs and waitlists per month" }, el);
     const g = s("g", { transform: "translate(" + pad.l + "," + pad.t + ")" }, svg);
     const x = (m) => (n === 1 ? iw / 2 : ((m - lo) / (n - 1)) * iw), y = (v) => ih - (ih * v) / max;
-    const grid = s("g", { class: "grid" }, g);
-    for (let k = 0; k <= 4; k++) { s("line", { x1: 0, x2: iw, y1: y((max * k) / 4), y2: y((max * k) / 4) }, grid); s("text", { x: -6, y: y((max * k) / 4) + 4, "text-anchor": "end" }, grid, compact.format((max * k) / 4)); }
+    yAxis(g, ticks, iw, y);
     const every = Math.max(1, Math.ceil(n / 8));
     for (let m = lo; m <= hi; m += every) s("text", { x: x(m), y: ih + 16, "text-anchor": "middle" }, g, monthLabel(m));
     let marks = 0;
