@@ -143,13 +143,15 @@ class GraphQLTransport:
         throttled = 0
         while True:
             self._check_deadline(op)
-            waited = await self.budget.acquire(cost)
-            if waited > 0:
-                self.stats.budget_waits += 1
-                self.stats.budget_wait_s += waited
             token: str | None = None
             try:
                 async with self._slots:
+                    # book the points only once a slot is free, so a request goes out
+                    # when its booking says (a queued booking could overfill a window)
+                    waited = await self.budget.acquire(cost)
+                    if waited > 0:
+                        self.stats.budget_waits += 1
+                        self.stats.budget_wait_s += waited
                     token = await self.auth.token(self.http)
                     return await self._attempt(op, query, variables, token)
             except _RateLimited as rl:
