@@ -115,11 +115,14 @@ def render_dashboard(payload: dict[str, Any]) -> str:
         '<div class="filters"><label for="city">City</label><select id="city"></select>'
         '<span id="chips"></span><button type="button" class="reset" id="reset" disabled>'
         "Reset all filters</button></div></header>"
+        '<noscript><p class="empty-note">This dashboard draws its views with JavaScript; '
+        "please enable it for this file.</p></noscript>"
         f"<main>{''.join(cards)}</main>"
         f"<footer>Cancelled events ({notes['cancelled']:,}) are left out. "
         f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
         "are counted everywhere but the map. Times are Bay Area local time. "
-        "Data: Meetup.com via the meetup-pipeline marts.</footer>"
+        "Data: Meetup.com via the meetup-pipeline marts. Map outline: US Census Bureau "
+        "cartographic boundaries (public domain) via us-atlas (ISC).</footer>"
     )
     return _page(body, _asset("dashboard.css"), _asset("dashboard.js"), json_for_html(payload))
 

@@ -468,9 +468,11 @@
     const rows = h("div", { class: "rows up" }, el);
     for (const u of list) {
       const row = h("div", { class: "row mark" }, rows);
-      const when = new Date(u.when + ":00");
-      const chip = h("div", { class: "date-chip" }, row, DAYS[(when.getDay() + 6) % 7] + " " + u.when.slice(11, 16));
-      h("b", {}, chip, MONTHS[when.getMonth()] + " " + when.getDate());
+      // Bay Area wall time as given: parsed by hand, so the viewer's zone never shifts it.
+      const [y, mo, d] = u.when.slice(0, 10).split("-").map(Number);
+      const wd = (new Date(Date.UTC(y, mo - 1, d)).getUTCDay() + 6) % 7;
+      const chip = h("div", { class: "date-chip" }, row, DAYS[wd] + " " + u.when.slice(11, 16));
+      h("b", {}, chip, MONTHS[mo - 1] + " " + d);
       const cell = h("div", {}, row);
       link(cell, u.url, u.title, "title");
       h("span", { class: "meta" }, cell, [u.group, u.online ? "Online" : u.venue, u.cityName].filter(Boolean).join(" · "));
