@@ -15,5 +15,7 @@ Charting choice: hand-written vanilla JavaScript drawing SVG/HTML, with no libra
   no network at all.
 
 Layout: `queries` (SQL), `model` (shaping into the compact payload), `text` (tokenizing,
-stopwords, URL safety), `render` (the HTML page), `build` (the whole job), `cli`.
+stopwords, URL safety), `outline` (the shipped county shapes and their provenance),
+`render` (the HTML page), `build` (the whole job), `cli`; the page's script and styles
+are `static/*.js|css`.
 """
