@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
@@ -57,7 +57,6 @@ class ClientOptions:
     """How often a damaged-looking page is fetched again before its damage is accepted."""
     verify_totals: bool = True
     """Fail when fewer distinct events arrive than ``events.totalCount`` announces."""
-    notes: list[str] = field(default_factory=list)
 
 
 def _reason(exc: ValidationError) -> str:
@@ -117,6 +116,8 @@ class MeetupClient:
         self.transport = transport
         self.search = search
         self.options = options or ClientOptions()
+        self.notes: list[str] = []
+        """Things a person should know about this extraction (tolerated drift, ...)."""
 
     @property
     def stats(self) -> ExtractStats:
@@ -174,6 +175,7 @@ class MeetupClient:
                         "than looping or returning a silently short result"
                     )
                 self.stats.drifted_pages += 1
+                self.notes.append(f"{op}: page {page} kept {problem}")
                 log.warning("%s: page %d keeps %s; keeping what validates", op, page, problem)
             total = conn.get("totalCount") if isinstance(conn.get("totalCount"), int) else total
             for edge in conn.get("edges") or []:
@@ -335,7 +337,7 @@ class MeetupClient:
             source=self.options.source,
             fetched_at=self.transport.clock.now(),
             window=(start, end),
-            notes=list(self.options.notes),
+            notes=list(self.notes),
         )
         rate = extraction.reject_rate
         if rate > self.options.max_reject_rate:

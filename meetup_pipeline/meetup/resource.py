@@ -78,28 +78,33 @@ class MeetupResource(dg.ConfigurableResource):
 
     api_url: str | None = Field(default=None, description="MEETUP_API_URL; unset = sandbox")
     token_url: str | None = Field(default=None, description="OAuth token endpoint override")
-    access_token: str | None = Field(default=None, description="static bearer token")
-    client_id: str | None = None
-    client_secret: str | None = None
-    refresh_token: str | None = None
-    member_id: str | None = None
-    signing_key_id: str | None = None
-    private_key_file: str | None = None
+    access_token: str | None = Field(default=None, description="static bearer token (secret)")
+    client_id: str | None = Field(default=None, description="OAuth client key")
+    client_secret: str | None = Field(default=None, description="OAuth client secret (secret)")
+    refresh_token: str | None = Field(default=None, description="refresh token (secret)")
+    member_id: str | None = Field(default=None, description="JWT flow: the member (sub)")
+    signing_key_id: str | None = Field(default=None, description="JWT flow: the key id (kid)")
+    private_key_file: str | None = Field(default=None, description="JWT flow: RSA key PEM path")
 
-    lat: float = PALO_ALTO_94305[0]
-    lon: float = PALO_ALTO_94305[1]
-    radius_miles: float = 35.0
-    queries: list[str] = Field(default_factory=lambda: list(DEFAULT_QUERIES))
-    topic_category_id: str | None = None
+    lat: float = Field(default=PALO_ALTO_94305[0], description="search centre (zip 94305)")
+    lon: float = Field(default=PALO_ALTO_94305[1], description="search centre (zip 94305)")
+    radius_miles: float = Field(default=35.0, description="search radius in miles")
+    queries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_QUERIES),
+        description="groupSearch keywords; results are merged by group id",
+    )
+    topic_category_id: str | None = Field(default=None, description="optional search filter")
 
-    points_per_minute: int = 500
-    max_concurrency: int = 4
-    max_attempts: int = 6
-    deadline_s: float = 1800.0
-    request_timeout_s: float = 30.0
-    page_size: int = 200
-    max_pages: int = 500
-    max_reject_rate: float = 0.01
+    points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
+    max_concurrency: int = Field(default=4, description="requests in flight at most")
+    max_attempts: int = Field(default=6, description="tries per request on transient errors")
+    deadline_s: float = Field(default=1800.0, description="overall deadline of one extraction")
+    request_timeout_s: float = Field(default=30.0, description="per-request timeout")
+    page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
+    max_pages: int = Field(default=500, description="pages per connection before giving up")
+    max_reject_rate: float = Field(
+        default=0.01, description="fail the run past this share of invalid records"
+    )
 
     _announced: bool = PrivateAttr(default=False)
     _auth: TokenProvider | None = PrivateAttr(default=None)

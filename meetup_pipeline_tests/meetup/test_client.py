@@ -237,6 +237,7 @@ def test_persistent_drift_is_tolerated_or_rejected_not_fatal(fake, clock) -> Non
     by_id = {e.model.id: e.model for e in result.events}
     assert by_id["5"].description is None and by_id["4"].description == "Meet people"
     assert result.stats.drifted_pages == 1 and result.stats.refetches == 2
+    assert len(result.notes) == 1 and "5: description missing" in result.notes[0]
 
 
 def test_fewer_events_than_announced_is_an_error_not_a_short_result(fake, clock) -> None:

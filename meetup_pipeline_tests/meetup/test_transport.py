@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,9 +15,10 @@ from meetup_pipeline.meetup.errors import (
     MeetupRetryError,
 )
 from meetup_pipeline.meetup.ratelimit import FakeClock
+from meetup_pipeline.meetup.resource import MeetupResource
 
 from .conftest import with_client
-from .fakeapi import FakeMeetup, group_node, raise_exc, rate_limited, respond
+from .fakeapi import API, FakeMeetup, group_node, raise_exc, rate_limited, respond
 
 
 def _search(fake: FakeMeetup, clock: FakeClock, **settings):
@@ -137,3 +139,50 @@ def test_a_far_off_reset_at_is_capped_at_one_window(fake, clock) -> None:
     groups, _, stats = _search(fake, clock)
     assert len(groups) == 2 and stats.rate_limit_waits == 1
     assert clock.sleeps == [pytest.approx(65.05)]
+
+
+def test_concurrent_requests_share_one_budget_and_bounded_slots(fake, clock) -> None:
+    """20 groups' event queries at once: never more than 4 in flight, and no 60 s window
+    with more than the budget's points (3 points a request, 10 points a minute)."""
+    fake.groups_by_query = {"dating": [group_node(i) for i in range(20)]}
+    fake.events_by_group = {f"group-{i}": [] for i in range(20)}
+    sent: list[float] = []
+    state = {"in_flight": 0, "peak": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.monotonic())
+        state["in_flight"] += 1
+        state["peak"] = max(state["peak"], state["in_flight"])
+        for _ in range(5):  # let other tasks run while this request is "on the wire"
+            await asyncio.sleep(0)
+        state["in_flight"] -= 1
+        return fake.handle(request)
+
+    resource = MeetupResource(
+        api_url=API, queries=["dating"], points_per_minute=10, max_concurrency=4
+    )
+
+    async def main():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            client = resource.build_client(http, clock=clock)
+            start = datetime(2024, 1, 1, tzinfo=UTC)
+            return await client.extract_window(start, start + timedelta(days=1))
+
+    result = asyncio.run(main())
+    assert len(result.groups) == 20 and result.stats.requests == 21
+    assert 1 < state["peak"] <= 4
+    for t in sent:  # 3 points each: at most 3 requests in any 60 s window
+        assert sum(1 for u in sent if t - 60 < u <= t) <= 3
+    assert sent[-1] - sent[0] >= 60 * (21 // 3 - 1)
+
+
+def test_the_process_wide_budget_is_shared_by_every_client_of_an_api() -> None:
+    a = MeetupResource(api_url="https://example.test/gql-ext", points_per_minute=7)
+    b = MeetupResource(api_url="https://example.test/gql-ext", points_per_minute=7)
+
+    async def budgets():
+        async with httpx.AsyncClient() as http:
+            return a.build_client(http).transport.budget, b.build_client(http).transport.budget
+
+    first, second = asyncio.run(budgets())
+    assert first is second and first.limit == 7
