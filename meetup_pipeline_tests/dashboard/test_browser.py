@@ -7,6 +7,7 @@ Each view card exposes `data-total` (what it sums after filtering) and `data-mar
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from meetup_pipeline.dashboard.build import build_dashboard
-from meetup_pipeline.dashboard.render import render_empty
+from meetup_pipeline.dashboard.model import shape
+from meetup_pipeline.dashboard.queries import MartRows
+from meetup_pipeline.dashboard.render import render_dashboard, render_empty
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
 from meetup_pipeline_tests.dashboard import marts_data
@@ -201,5 +204,30 @@ def test_empty_warehouse_page(browser: Any, site: Site) -> None:
     page.goto(site.empty_path.as_uri())
     assert page.locator('[data-state="empty"]').is_visible()
     assert "No data yet" in page.inner_text("h1")
+    page.close()
+    assert errors == []
+
+
+def test_one_online_event_without_dimensions(browser: Any, tmp_path: Path) -> None:
+    """Degenerate data (one month, no groups or venues, nothing mappable) still renders."""
+    event = {
+        "event_id": "e1", "group_key": 7, "venue_key": -1,
+        "local_start": datetime(2025, 5, 1, 19), "title": "Online Speed Dating",
+        "event_url": None, "event_type": "ONLINE", "is_online": True,
+        "rsvp_yes_count": None, "waitlist_count": None,
+    }  # fmt: skip
+    rows = MartRows([], [], [event], [], 0, marts_data.NOW)
+    path = tmp_path / "one.html"
+    path.write_text(render_dashboard(shape(rows)))
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready='1']", timeout=5000)
+    assert page.inner_text('[data-kpi="events"] .v') == "1"
+    assert page.locator('[data-view="timeline"] .mark').count() == 1
+    assert page.locator('[data-view="map"] .mark').count() == 0
+    assert "(unknown group)" in page.inner_text('[data-view="table"]')
     page.close()
     assert errors == []
