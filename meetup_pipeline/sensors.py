@@ -1,5 +1,294 @@
-"""Sensors: failure alerts and the upcoming-events refresh."""
+"""Sensors: failure alerts and the upcoming-events refresh.
+
+- `run_failure_alert` watches every job of this code location. For each failed run it
+  logs one paragraph (job, run id, failed steps, first error line, partition tags) in the
+  sensor's tick log and, when `MEETUP_ALERT_WEBHOOK_URL` is set, POSTs the same summary
+  as JSON there. The URL is treated as a secret (chat webhooks embed their token in it):
+  it is never logged, and known secrets are redacted from everything that is sent.
+- `upcoming_events_refresh` re-takes the `upcoming_events` snapshot (and rebuilds the
+  dashboard, when the code location has one) every three hours; the daily schedule does
+  the rest. See docs/automation.md for why there is no Declarative Automation.
+"""
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
+import httpx
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    BACKFILL_ID_TAG,
+    PARTITION_NAME_TAG,
+    RETRY_NUMBER_TAG,
+    SCHEDULE_NAME_TAG,
+    SENSOR_NAME_TAG,
+)
+from dagster._utils.error import SerializableErrorInfo
 
-sensors: list[dg.SensorDefinition] = []
+from meetup_pipeline.schedules import RUN_KIND_TAG, UPCOMING_EVENTS
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
+WEBHOOK_TIMEOUT_S = 10.0
+WEBHOOK_ATTEMPTS = 2
+"""One retry: a chat webhook that fails twice in a row will not be fixed by a third try,
+and the summary is in the tick log either way."""
+WEBHOOK_RETRY_DELAY_S = 2.0
+
+SECRET_ENV_VARS = (
+    "MEETUP_ACCESS_TOKEN",
+    "MEETUP_CLIENT_SECRET",
+    "MEETUP_REFRESH_TOKEN",
+    "DAGSTER_POSTGRES_PASSWORD",
+    WEBHOOK_ENV,
+)
+"""Variables whose whole value is secret."""
+URL_ENV_VARS = ("MEETUP_WAREHOUSE_URL", "MEETUP_DAGSTER_STORAGE_URL")
+"""Variables holding URLs whose password part is secret."""
+
+SUMMARY_TAGS = (
+    PARTITION_NAME_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    ASSET_PARTITION_RANGE_END_TAG,
+    BACKFILL_ID_TAG,
+    SCHEDULE_NAME_TAG,
+    SENSOR_NAME_TAG,
+    RETRY_NUMBER_TAG,
+    RUN_KIND_TAG,
+)
+"""Run tags worth a line in an alert: which days, and what launched the run."""
+
+_WRAPPER_ERRORS = {
+    "DagsterExecutionStepExecutionError",
+    "DagsterResourceFunctionError",
+    "DagsterUserCodeExecutionError",
+    "RetryRequestedFromPolicy",
+}
+"""Dagster's wrappers around the user's exception: the alert shows what they wrap."""
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", re.I)
+
+
+class _HideWebhookUrl(logging.Filter):
+    """httpx logs every request's URL at INFO; the webhook's URL is a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        url = os.environ.get(WEBHOOK_ENV, "").strip()
+        if url:
+            try:
+                message = record.getMessage()
+            except Exception:  # a broken format string must not break logging
+                message = str(record.msg)
+            for form in {url, str(httpx.URL(url))}:
+                message = message.replace(form, f"${WEBHOOK_ENV}")
+            record.msg, record.args = message, None
+        return True
+
+
+if not any(isinstance(f, _HideWebhookUrl) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_HideWebhookUrl())
+
+
+# --- failure alerts -------------------------------------------------------------------------
+
+
+def _secret_values(environ: Mapping[str, str]) -> list[str]:
+    values = [environ.get(name, "").strip() for name in SECRET_ENV_VARS]
+    for name in URL_ENV_VARS:
+        match = re.search(r"://[^\s:/@]+:([^\s@/]+)@", environ.get(name, ""))
+        if match:
+            values.append(match.group(1))
+    # Longest first, so a secret that contains another is replaced whole.
+    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` without URL passwords or the values of known secret variables."""
+    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
+    for secret in _secret_values(os.environ if environ is None else environ):
+        text = text.replace(secret, "***")
+    return text
+
+
+def first_error_line(error: SerializableErrorInfo | None) -> str | None:
+    """The first line of the user's exception, past Dagster's wrappers around it."""
+    while error is not None and error.cls_name in _WRAPPER_ERRORS and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return None
+    for line in error.message.splitlines():
+        if line.strip():
+            # "meetup_pipeline.meetup.errors.MeetupConfigError: ..." -> "MeetupConfigError: ..."
+            return re.sub(r"^(?:[A-Za-z_][\w]*\.)+(?=[A-Za-z_]\w*:)", "", line.strip())
+    return error.cls_name
+
+
+@dataclass(frozen=True)
+class FailureAlert:
+    """What is known about one failed run, already redacted."""
+
+    job: str
+    run_id: str
+    location: str | None
+    failed_steps: list[str]
+    error: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """One paragraph for humans (tick log, chat)."""
+        steps = (
+            ", ".join(self.failed_steps) if self.failed_steps else "none (it failed outside steps)"
+        )
+        parts = [f"Dagster run {self.run_id} of job {self.job} failed. Failed steps: {steps}."]
+        if self.error:
+            parts.append(f"First error: {self.error.rstrip('.')}.")
+        start = self.tags.get(ASSET_PARTITION_RANGE_START_TAG)
+        end = self.tags.get(ASSET_PARTITION_RANGE_END_TAG)
+        if start and end:
+            parts.append(f"Partitions: {start} to {end}.")
+        elif self.tags.get(PARTITION_NAME_TAG):
+            parts.append(f"Partition: {self.tags[PARTITION_NAME_TAG]}.")
+        others = {
+            k: v
+            for k, v in self.tags.items()
+            if k not in (PARTITION_NAME_TAG, ASSET_PARTITION_RANGE_START_TAG)
+            and k != ASSET_PARTITION_RANGE_END_TAG
+        }
+        if others:
+            parts.append("Tags: " + ", ".join(f"{k}={v}" for k, v in sorted(others.items())) + ".")
+        return " ".join(parts)
+
+    def payload(self) -> dict[str, Any]:
+        """The webhook body: Slack-style `text` plus the fields for machines."""
+        return {
+            "text": self.text,
+            "status": "FAILURE",
+            "job": self.job,
+            "run_id": self.run_id,
+            "location": self.location,
+            "failed_steps": self.failed_steps,
+            "error": self.error,
+            "tags": self.tags,
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+
+def failure_alert(
+    run: dg.DagsterRun,
+    step_failures: Iterable[dg.DagsterEvent],
+    run_failure: dg.DagsterEvent | None,
+) -> FailureAlert:
+    """Summarize a failed run from its step failures, or the run failure when no step ran."""
+    failed_steps: list[str] = []
+    error: str | None = None
+    for event in step_failures:
+        if event.step_key and event.step_key not in failed_steps:
+            failed_steps.append(event.step_key)
+        data = event.event_specific_data
+        if error is None:
+            error = first_error_line(getattr(data, "error", None))
+    if error is None and run_failure is not None:
+        data = run_failure.event_specific_data
+        error = first_error_line(getattr(data, "error", None)) or run_failure.message
+    origin = run.remote_job_origin
+    return FailureAlert(
+        job=run.job_name,
+        run_id=run.run_id,
+        location=origin.location_name if origin else None,
+        failed_steps=failed_steps,
+        error=redact(error) if error else None,
+        tags={k: redact(run.tags[k]) for k in SUMMARY_TAGS if run.tags.get(k)},
+    )
+
+
+def post_alert(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    timeout: float = WEBHOOK_TIMEOUT_S,
+    attempts: int = WEBHOOK_ATTEMPTS,
+    retry_delay: float | None = None,
+) -> str:
+    """POST `payload` as JSON; retry once on a network error or a 5xx/429 answer.
+
+    Returns an outcome that is safe to log: it never contains the URL, which is a secret,
+    nor an exception message (httpx puts the URL in some of them).
+    """
+    outcome = "not sent"
+    for attempt in range(1, attempts + 1):
+        try:
+            response = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            outcome = f"{type(exc).__name__} on attempt {attempt}/{attempts}"
+        else:
+            if response.is_success:
+                return f"delivered (HTTP {response.status_code})"
+            outcome = f"HTTP {response.status_code} on attempt {attempt}/{attempts}"
+            if response.status_code < 500 and response.status_code != 429:
+                break  # the webhook refuses this request; retrying will not change that
+        if attempt < attempts:
+            time.sleep(WEBHOOK_RETRY_DELAY_S if retry_delay is None else retry_delay)
+    return f"failed: {outcome}"
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Every failed run of this code location: a one-paragraph summary in the tick log, "
+        f"and a JSON POST to ${WEBHOOK_ENV} when it is set."
+    ),
+)
+def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    """Log the summary; send it when a webhook is configured. Never fails the tick."""
+    alert = failure_alert(
+        context.dagster_run, context.get_step_failure_events(), context.failure_event
+    )
+    context.log.error(alert.text)
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if not url:
+        context.log.info(f"{WEBHOOK_ENV} is not set; the alert was only logged.")
+        return
+    outcome = post_alert(url, alert.payload())
+    level = logging.INFO if outcome.startswith("delivered") else logging.WARNING
+    context.log.log(level, f"Alert webhook ({WEBHOOK_ENV}): {outcome}.")
+
+
+# --- upcoming events ------------------------------------------------------------------------
+
+REFRESH_INTERVAL_S = 3 * 60 * 60
+
+REFRESH_SELECTION = dg.AssetSelection.from_string(f'key:"{UPCOMING_EVENTS}" or key:"dashboard"')
+"""`upcoming_events`, and `dashboard` if the code location has it (`key:` filters select
+nothing for a missing key, where `AssetSelection.assets` would fail the load)."""
+
+
+def refresh_bucket(now: datetime, interval_s: int = REFRESH_INTERVAL_S) -> str:
+    """The UTC start of the `interval_s` bucket holding `now`: one run key per bucket."""
+    seconds = int(now.timestamp()) // interval_s * interval_s
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+@dg.sensor(
+    name="upcoming_events_refresh",
+    target=REFRESH_SELECTION,
+    minimum_interval_seconds=REFRESH_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Re-takes the upcoming_events snapshot (and the dashboard) every 3 hours.",
+)
+def upcoming_events_refresh(context: dg.SensorEvaluationContext) -> dg.RunRequest:
+    """One run per 3-hour bucket; the run key makes a repeated tick in a bucket a no-op."""
+    bucket = refresh_bucket(datetime.now(UTC))
+    return dg.RunRequest(run_key=f"upcoming-{bucket}", tags={RUN_KIND_TAG: "upcoming"})
+
+
+sensors: list[dg.SensorDefinition] = [run_failure_alert, upcoming_events_refresh]
