@@ -167,6 +167,11 @@ def test_clicking_a_group_filters_and_the_table_sorts(tab: Tab, site: Site) -> N
     tab.page.click('[data-view="table"] th[data-key="name"] button')
     names = tab.page.locator('[data-view="table"] tbody td:first-child').all_inner_texts()
     assert names == sorted(names, key=str.lower) and len(names) == 5
+    links = tab.page.eval_on_selector_all(
+        '[data-view="table"] tbody a', "as => as.map(a => [a.textContent, a.getAttribute('href')])"
+    )  # every row links its own group after re-sorting (the 2018 table kept stale links)
+    expected = {name: link for _, name, _, link in marts_data.GROUPS if link.startswith("https")}
+    assert dict(links) == expected
 
 
 def test_city_filter(tab: Tab, site: Site) -> None:
