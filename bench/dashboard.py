@@ -132,8 +132,9 @@ def fill_marts(engine: sa.Engine, world: World, years: int, now: datetime) -> in
     return len(events)
 
 
-def render_seconds(path: Path, runs: int = 3) -> list[float]:
-    """Wall time from navigation to the page's `data-ready` flag, in headless Chromium."""
+def render_seconds(path: Path, runs: int = 3) -> tuple[list[float], float]:
+    """Wall times from navigation to the page's `data-ready` flag in headless Chromium,
+    and the in-page time of one cross-filter update (a city chosen in the filter)."""
     from playwright.sync_api import sync_playwright
 
     out: list[float] = []
@@ -145,9 +146,14 @@ def render_seconds(path: Path, runs: int = 3) -> list[float]:
             page.goto(path.as_uri())
             page.wait_for_selector("body[data-ready='1']")
             out.append(time.perf_counter() - started)
+            update_ms = page.evaluate(
+                """() => { const s = document.getElementById('city'); s.value = s.options[1].value;
+                const t = performance.now(); s.dispatchEvent(new Event('change'));
+                return performance.now() - t; }"""
+            )
             page.close()
         browser.close()
-    return out
+    return out, update_ms
 
 
 def main() -> int:
@@ -187,7 +193,7 @@ def main() -> int:
         meta = result.asset_materializations_for_node("dashboard")[0].metadata
         path = Path(meta["path"].value)
         size = path.stat().st_size
-        renders = render_seconds(path)
+        renders, update_ms = render_seconds(path)
         print(f"events on the page: {meta['events'].value:,}")
         print(f"html: {path} {size / 1e6:.2f} MB (target < 5 MB)")
         print(f"materialize: {materialize_s:.2f} s (dg.materialize, target < 10 s)")
@@ -196,6 +202,7 @@ def main() -> int:
             + ", ".join(f"{s:.2f}" for s in renders)
             + f" s (best {min(renders):.2f} s, target < 2 s)"
         )
+        print(f"one cross-filter update (city filter, every view redrawn): {update_ms:.0f} ms")
         ok = size < 5e6 and min(renders) < 2 and materialize_s < 10
         print("OK" if ok else "OVER TARGET")
         return 0 if ok else 1
