@@ -1,0 +1,228 @@
+"""Checks before any work: each wrong input becomes one line that names the fix.
+
+Dagster only finds some mistakes after a run has started (a warehouse that does not
+answer, an incomplete Meetup credential set), and its CLI reports a bad partition key or
+selection with a traceback. These helpers check the same things up front, never echo a
+secret, and raise `PreflightError`, a `click.ClickException`, so any click CLI (Dagster's
+included) prints just `Error: <message>`.
+
+Use them from code (a project CLI, a deploy check) or run all of them:
+
+    python -m meetup_pipeline.preflight [--partition 2024-12-30] [--select 'fact_events']
+
+Nothing here runs at definitions load: a code location that refuses to load on a bad
+secret would silently stop its schedules and sensors (the failure alert included); at run
+time the resources fail the run before its first step, and the alert says why.
+"""
+
+import argparse
+import difflib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+import dagster as dg
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
+from meetup_pipeline.meetup.resource import ENV_VARS
+from meetup_pipeline.settings import LOCAL_TIMEZONE, PARTITIONS_START_DATE, meetup_home
+from meetup_pipeline.warehouse.resource import WarehouseConfigError, normalize_url, redacted
+
+CONNECT_TIMEOUT_S = 5
+WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
+MEETUP_API_HOSTS = ("meetup.com",)
+"""Hosts of the real Meetup API, which refuses requests without credentials."""
+
+
+class PreflightError(click.ClickException):
+    """A wrong input; the message says what to change and never contains a secret."""
+
+
+# --- partitions and selections -----------------------------------------------------------
+
+
+def check_partition_key(key: str, now: datetime | None = None) -> str:
+    """`key` if it is a day the pipeline has (2008-01-01 up to the newest complete day)."""
+    with dg.partition_loading_context(effective_dt=now):
+        last = daily.get_last_partition_key()
+    valid = f"days run from {PARTITIONS_START_DATE} to {last} (yesterday in {LOCAL_TIMEZONE})"
+    try:
+        day = date.fromisoformat(key.strip()).isoformat()
+    except ValueError:
+        day = None
+    if day != key.strip():
+        raise PreflightError(f"Partition key {key!r} is not a date: use YYYY-MM-DD; {valid}.")
+    if not PARTITIONS_START_DATE <= day <= str(last):
+        raise PreflightError(f"Partition key {key!r} is not a partition: {valid}.")
+    return day
+
+
+def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetKey]:
+    """The asset keys a `dagster asset materialize --select` string picks, or a clear error."""
+    graph = repo.asset_graph
+    known = {key.to_user_string(): key for key in graph.get_all_asset_keys()}
+    keys: set[dg.AssetKey] = set()
+    for part in (p.strip() for p in select.split(",")):
+        name = part.strip("*+").strip()
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise PreflightError(
+                f"No asset is called {name!r}: {hint}Assets are: {', '.join(sorted(known))}."
+            )
+        keys |= dg.AssetSelection.from_coercible([part]).resolve(graph)
+    for assets_def in repo.assets_defs_by_key.values():
+        together = set(assets_def.keys)
+        if not assets_def.can_subset and keys & together and not together <= keys:
+            names = sorted(k.to_user_string() for k in together)
+            raise PreflightError(
+                f"{', '.join(names)} are produced together by one step; select all of them, "
+                f"e.g. --select '{','.join(n + '*' for n in names)}'."
+            )
+    return keys
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
+    """Which source the settings select (`sandbox` or `api`), or what is missing."""
+    env = _env(environ)
+    values = {f: env[v].strip() for f, v in ENV_VARS.items() if env.get(v, "").strip()}
+    resource = MeetupResource(**values)
+    try:
+        flow = resource.auth_flow()
+    except MeetupConfigError as exc:
+        raise PreflightError(f"Meetup settings: {exc}.") from None
+    api_url = values.get("api_url")
+    if flow == "none":
+        if not api_url:
+            return "sandbox"
+        host = (urlsplit(api_url).hostname or "").lower()
+        if any(host == h or host.endswith("." + h) for h in MEETUP_API_HOSTS):
+            raise PreflightError(
+                "MEETUP_API_URL points at Meetup's API, which needs credentials: set "
+                "MEETUP_ACCESS_TOKEN, or MEETUP_CLIENT_ID, MEETUP_CLIENT_SECRET and "
+                "MEETUP_REFRESH_TOKEN, or the JWT set (MEETUP_CLIENT_ID, MEETUP_MEMBER_ID, "
+                "MEETUP_SIGNING_KEY_ID, MEETUP_PRIVATE_KEY_FILE); or unset MEETUP_API_URL to "
+                "use the offline sandbox."
+            )
+    if flow == "jwt_bearer":
+        path = Path(values["private_key_file"]).expanduser()
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise PreflightError(
+                "MEETUP_PRIVATE_KEY_FILE does not name a readable file: point it at the PEM "
+                "private key of the Meetup OAuth client."
+            )
+    return "api"
+
+
+def warehouse_url(environ: Mapping[str, str] | None = None) -> URL | None:
+    """The configured warehouse URL (None = embedded server), or a clear error."""
+    raw = _env(environ).get("MEETUP_WAREHOUSE_URL", "").strip()
+    if not raw:
+        return None
+    try:
+        return normalize_url(raw)
+    except WarehouseConfigError as exc:
+        raise PreflightError(str(exc)) from None
+
+
+def check_warehouse(
+    environ: Mapping[str, str] | None = None, timeout: int = CONNECT_TIMEOUT_S
+) -> str:
+    """Connect once (with a timeout) to the configured warehouse; its redacted URL."""
+    url = warehouse_url(environ)
+    if url is None:
+        return f"embedded PostgreSQL in {meetup_home() / 'pgdata'} (started on first use)"
+    engine = sa.create_engine(
+        url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": timeout}
+    )
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        original = getattr(exc, "orig", None) or exc
+        reason = (str(original).strip().splitlines() or [type(original).__name__])[0]
+        if url.password:
+            reason = reason.replace(url.password, "***")
+        raise PreflightError(
+            f"Cannot connect to the warehouse {redacted(url)}: {reason}. Fix "
+            "MEETUP_WAREHOUSE_URL (in the environment or ./.env), or unset it to use the "
+            "embedded PostgreSQL server."
+        ) from None
+    finally:
+        engine.dispose()
+    return redacted(url)
+
+
+def check_webhook(environ: Mapping[str, str] | None = None) -> str:
+    """Whether failure alerts are posted; the URL itself is a secret and never shown."""
+    raw = _env(environ).get(WEBHOOK_ENV, "").strip()
+    if not raw:
+        return "not set (failure alerts are only logged)"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PreflightError(
+            f"{WEBHOOK_ENV} is not an http(s) URL: set it to the webhook's full URL, or "
+            "unset it to only log failure alerts."
+        )
+    return f"set ({parts.scheme} URL, not shown)"
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def run_checks(
+    partition: str | None = None,
+    select: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every check; the problems found, one line each (empty when all is well)."""
+    problems: list[str] = []
+    checks = [
+        ("Meetup source", lambda: check_meetup_settings(environ)),
+        ("Warehouse", lambda: check_warehouse(environ)),
+        ("Alert webhook", lambda: check_webhook(environ)),
+    ]
+    if partition is not None:
+        checks.append(("Partition", lambda: check_partition_key(partition)))
+    if select is not None:
+
+        def selection() -> str:
+            from meetup_pipeline.definitions import defs
+
+            keys = check_selection(select, defs.get_repository_def())
+            return ", ".join(sorted(k.to_user_string() for k in keys))
+
+        checks.append(("Selection", selection))
+    for label, check in checks:
+        try:
+            click.echo(f"{label}: {check()}")
+        except PreflightError as exc:
+            problems.append(exc.message)
+            click.echo(f"Error: {exc.message}", err=True)
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m meetup_pipeline.preflight")
+    parser.add_argument("--partition", help="a partition key to check (YYYY-MM-DD)")
+    parser.add_argument("--select", help="an asset selection as for `dagster asset materialize`")
+    args = parser.parse_args(argv)
+    return 1 if run_checks(args.partition, args.select) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
