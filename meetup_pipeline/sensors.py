@@ -29,6 +29,7 @@ from dagster._core.storage.tags import (
     RETRY_NUMBER_TAG,
     SCHEDULE_NAME_TAG,
     SENSOR_NAME_TAG,
+    WILL_RETRY_TAG,
 )
 from dagster._utils.error import SerializableErrorInfo
 
@@ -62,6 +63,7 @@ SUMMARY_TAGS = (
     SCHEDULE_NAME_TAG,
     SENSOR_NAME_TAG,
     RETRY_NUMBER_TAG,
+    WILL_RETRY_TAG,
     RUN_KIND_TAG,
 )
 """Run tags worth a line in an alert: which days, and what launched the run."""
