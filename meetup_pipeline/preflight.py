@@ -37,7 +37,7 @@ from meetup_pipeline.warehouse.resource import WarehouseConfigError, normalize_u
 
 CONNECT_TIMEOUT_S = 5
 WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
-MEETUP_API_HOSTS = ("meetup.com",)
+REAL_API_HOSTS = ("meetup.com",)
 """Hosts of the real Meetup API, which refuses requests without credentials."""
 
 
@@ -110,7 +110,7 @@ def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
         if not api_url:
             return "sandbox"
         host = (urlsplit(api_url).hostname or "").lower()
-        if any(host == h or host.endswith("." + h) for h in MEETUP_API_HOSTS):
+        if any(host == h or host.endswith("." + h) for h in REAL_API_HOSTS):
             raise PreflightError(
                 "MEETUP_API_URL points at Meetup's API, which needs credentials: set "
                 "MEETUP_ACCESS_TOKEN, or MEETUP_CLIENT_ID, MEETUP_CLIENT_SECRET and "
