@@ -1,5 +1,197 @@
-"""Asset checks: the data-quality gates between layers."""
+"""Asset checks: the data-quality gates between layers.
+
+Each check runs in the same run as its asset and looks at that run's partition window,
+so a one-day run checks one day. Blocking checks stop downstream assets (and so the
+dashboard) from building on bad data; the row-count anomaly only warns.
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
-checks: list[dg.AssetChecksDefinition] = []
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.warehouse.relations import Window
+from meetup_pipeline.warehouse.resource import Warehouse
+
+DEFAULT_MAX_REJECT_RATE = 0.01
+ANOMALY_LOW, ANOMALY_HIGH = 0.25, 4.0
+"""A window whose events per day fall outside [25%, 400%] of the trailing 28 days warns."""
+
+
+def _rows(warehouse: Warehouse, sql: str, params: Mapping[str, Any]) -> list[sa.Row[Any]]:
+    with warehouse.get_engine().connect() as conn:
+        return list(conn.execute(sa.text(sql), dict(params)))
+
+
+def _window(context: dg.AssetCheckExecutionContext) -> dict[str, Any]:
+    return Window.of(context.partition_time_window).params()
+
+
+@dg.asset_check(
+    asset="fact_events",
+    partitions_def=daily,
+    blocking=True,
+    description="No event id appears twice in fact_events (checked for the window's events).",
+)
+def fact_events_unique_event_ids(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    dupes = _rows(
+        warehouse,
+        """
+        SELECT f.event_id, count(*) AS copies
+        FROM marts.fact_events AS f
+        WHERE f.event_id IN (
+            SELECT event_id FROM marts.fact_events
+            WHERE event_date >= :start_date AND event_date < :end_date
+        )
+        GROUP BY f.event_id HAVING count(*) > 1
+        ORDER BY f.event_id LIMIT 10
+        """,
+        _window(context),
+    )
+    return dg.AssetCheckResult(
+        passed=not dupes,
+        metadata={"duplicated_ids": [r.event_id for r in dupes]},
+    )
+
+
+@dg.asset_check(
+    asset="fact_events",
+    partitions_def=daily,
+    blocking=True,
+    description="Every key of the window's facts is non-null and found in its dimension.",
+)
+def fact_events_keys_resolve(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    (row,) = _rows(
+        warehouse,
+        """
+        SELECT
+            count(*) FILTER (WHERE f.date_key IS NULL OR f.group_key IS NULL
+                             OR f.venue_key IS NULL)                          AS null_keys,
+            count(*) FILTER (WHERE d.date_key IS NULL)                        AS orphan_dates,
+            count(*) FILTER (WHERE g.group_key IS NULL)                       AS orphan_groups,
+            count(*) FILTER (WHERE v.venue_key IS NULL)                       AS orphan_venues,
+            count(*) FILTER (WHERE f.group_key = -1)                          AS unknown_groups,
+            count(*)                                                          AS facts
+        FROM marts.fact_events AS f
+        LEFT JOIN marts.dim_date AS d ON d.date_key = f.date_key
+        LEFT JOIN marts.dim_group AS g ON g.group_key = f.group_key
+        LEFT JOIN marts.dim_venue AS v ON v.venue_key = f.venue_key
+        WHERE f.event_date >= :start_date AND f.event_date < :end_date
+        """,
+        _window(context),
+    )
+    counts = dict(row._mapping)
+    bad = counts["null_keys"] + counts["orphan_dates"] + counts["orphan_groups"]
+    bad += counts["orphan_venues"]
+    return dg.AssetCheckResult(passed=bad == 0, metadata=counts)
+
+
+@dg.asset_check(
+    asset="fact_events",
+    partitions_def=daily,
+    blocking=True,
+    description="Every event landed in raw_events for the window reached fact_events once.",
+)
+def raw_and_fact_events_reconcile(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    (row,) = _rows(
+        warehouse,
+        """
+        SELECT
+            (SELECT count(DISTINCT event_id) FROM raw.raw_events
+             WHERE partition_date >= :start_date AND partition_date < :end_date) AS raw_events,
+            (SELECT count(*) FROM marts.fact_events
+             WHERE event_date >= :start_date AND event_date < :end_date)         AS fact_events
+        """,
+        _window(context),
+    )
+    return dg.AssetCheckResult(
+        passed=row.raw_events == row.fact_events,
+        metadata={"raw_events": row.raw_events, "fact_events": row.fact_events},
+    )
+
+
+@dg.asset_check(
+    asset="raw_rejects",
+    partitions_def=daily,
+    blocking=True,
+    description="Records rejected by validation stay under 1% of what the window extracted.",
+)
+def reject_rate_under_threshold(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    (row,) = _rows(
+        warehouse,
+        """
+        SELECT
+            (SELECT count(*) FROM raw.raw_rejects
+             WHERE partition_date >= :start_date AND partition_date < :end_date) AS rejects,
+            (SELECT count(*) FROM raw.raw_events
+             WHERE partition_date >= :start_date AND partition_date < :end_date) AS events,
+            (SELECT count(DISTINCT group_id) FROM raw.raw_groups
+             WHERE partition_date >= :start_date AND partition_date < :end_date) AS groups
+        """,
+        _window(context),
+    )
+    total = row.rejects + row.events + row.groups
+    rate = row.rejects / total if total else 0.0
+    return dg.AssetCheckResult(
+        passed=rate <= DEFAULT_MAX_REJECT_RATE,
+        metadata={"reject_rate": rate, "rejects": row.rejects, "records": total},
+    )
+
+
+@dg.asset_check(
+    asset="fact_events",
+    partitions_def=daily,
+    description="Events per day in the window against the trailing 28 days (warning only).",
+)
+def fact_events_row_count_anomaly(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    (row,) = _rows(
+        warehouse,
+        """
+        SELECT
+            (SELECT count(*) FROM marts.fact_events
+             WHERE event_date >= :start_date AND event_date < :end_date)            AS current,
+            (SELECT count(*) FROM marts.fact_events
+             WHERE event_date >= CAST(:start_date AS date) - 28
+               AND event_date < :start_date)                                       AS trailing,
+            (SELECT count(*) FROM marts.dim_date
+             WHERE date_day >= CAST(:start_date AS date) - 28
+               AND date_day < :start_date)                                         AS trailing_days
+        """,
+        _window(context),
+    )
+    window = Window.of(context.partition_time_window)
+    days = (window.end_date - window.start_date).days  # calendar days: DST-proof
+    current = row.current / days
+    baseline = row.trailing / row.trailing_days if row.trailing_days else None
+    ratio = current / baseline if baseline else None
+    passed = ratio is None or ANOMALY_LOW <= ratio <= ANOMALY_HIGH
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "events_per_day": current,
+            "trailing_28d_per_day": baseline if baseline is not None else "no history",
+            "ratio": ratio if ratio is not None else "no history",
+        },
+    )
+
+
+checks = [
+    fact_events_unique_event_ids,
+    fact_events_keys_resolve,
+    raw_and_fact_events_reconcile,
+    reject_rate_under_threshold,
+    fact_events_row_count_anomaly,
+]

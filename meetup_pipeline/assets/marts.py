@@ -98,7 +98,7 @@ def _coordinate(value: float | None, limit: float) -> float | None:
     return value if value is not None and value != 0 and -limit <= value <= limit else None
 
 
-assets = [
+partitioned_assets = [
     dim_date,
     dim_group,
     dim_venue,
@@ -106,5 +106,4 @@ assets = [
     bridge_group_topic,
     fact_group_snapshots,
     fact_events,
-    upcoming_events,
 ]

@@ -73,6 +73,9 @@ def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+UNLIMITED_POINTS = 1_000_000_000
+
+
 class MeetupResource(dg.ConfigurableResource):
     """Extraction from Meetup's GraphQL API (or its offline sandbox)."""
 
@@ -233,16 +236,32 @@ class MeetupResource(dg.ConfigurableResource):
         self._auth = provider
         return provider
 
-    def _sandbox_transport(self) -> httpx.AsyncBaseTransport:
+    def _sandbox_transport(self, config: Any = None) -> httpx.AsyncBaseTransport:
         try:
             from meetup_pipeline.sandbox.app import sandbox_transport
-            from meetup_pipeline.sandbox.config import SandboxConfig
         except ImportError as exc:  # pragma: no cover - the sandbox ships with the package
             raise MeetupConfigError(
                 "no MEETUP_* credentials or MEETUP_API_URL are set and the offline sandbox "
                 f"is unavailable ({exc.__class__.__name__}: {exc})"
             ) from None
-        return sandbox_transport(SandboxConfig.from_env())
+        return sandbox_transport(config or self._sandbox_config())
+
+    def _sandbox_config(self) -> Any:
+        """The in-process sandbox's settings.
+
+        It throttles only when `MEETUP_SANDBOX_RATE_LIMIT` asks for it: a local stand-in
+        that paced every run at Meetup's 500 points a minute would make each quickstart
+        and test wait minutes for nothing. Rehearse the real budget with
+        `MEETUP_SANDBOX_RATE_LIMIT=graphql` (or `http429`); the client then paces itself.
+        """
+        from meetup_pipeline.sandbox.config import SandboxConfig
+
+        config = SandboxConfig.from_env()
+        if not os.environ.get("MEETUP_SANDBOX_RATE_LIMIT", "").strip():
+            config = config.model_copy(
+                update={"rate_limit": config.rate_limit.model_copy(update={"enabled": False})}
+            )
+        return config
 
     def build_client(
         self,
@@ -307,8 +326,15 @@ class MeetupResource(dg.ConfigurableResource):
         clock: Clock | None = None,
     ) -> Extraction:
         """The async form of :meth:`extract_window`."""
+        budget = None
+        if transport is None and self.source == "sandbox":
+            config = self._sandbox_config()
+            transport = self._sandbox_transport(config)
+            if not config.rate_limit.enabled:
+                # nothing to pace against: the in-process sandbox was asked not to throttle
+                budget = PointsBudget(UNLIMITED_POINTS, clock)
         async with self.http_client(transport) as http:
-            return await self.build_client(http, clock).extract_window(start, end)
+            return await self.build_client(http, clock, budget).extract_window(start, end)
 
     def extract_window(self, start: datetime, end: datetime) -> Extraction:
         """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""

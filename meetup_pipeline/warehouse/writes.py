@@ -189,6 +189,8 @@ def replace_window_with_select(
     where = window_clause(table, window)
     lock_table(conn, table)
     _delete(conn, table, where)
+    if where is not None and table.info.get("moves_between_partitions"):
+        _delete_moved(conn, table, select_sql, params, where)
     written = _insert_select(conn, table, select_sql, params)
     result = _result(conn, table, where, written)
     if window is not None and result.window_rows != written:
@@ -197,6 +199,27 @@ def replace_window_with_select(
             "the window being written; nothing was written"
         )
     return result
+
+
+def _delete_moved(
+    conn: Connection,
+    table: sa.Table,
+    select_sql: str,
+    params: Mapping[str, Any],
+    where: sa.ColumnElement[bool],
+) -> None:
+    """Drop stale copies, outside the window, of rows the window now holds.
+
+    A rescheduled event moves to another day; the day it left may not be reloaded for a
+    while, and the row must exist once, where the newest extraction put it.
+    """
+    key = table.c[table.info["moves_between_partitions"]]
+    quote = conn.dialect.identifier_preparer
+    incoming = sa.text(f"SELECT {quote.quote(key.name)} FROM ({select_sql}) AS q").columns(
+        sa.column(key.name, key.type)
+    )
+    moved = sa.delete(table).where(sa.not_(where), key.in_(incoming.subquery().select()))
+    conn.execute(moved, dict(params))
 
 
 def _insert_select(

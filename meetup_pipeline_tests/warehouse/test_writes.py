@@ -253,3 +253,27 @@ def test_sigkilled_writer_leaves_the_window_as_it_was(
     result = write(engine, TableRows(table, event_rows(JAN.start, JAN.end, tag="next")), JAN)
     assert result.window_rows == 93
     assert all(r[2].endswith("next") for r in rows_of(engine, table))
+
+
+def test_a_row_that_moved_to_another_day_exists_once(engine: sa.Engine) -> None:
+    table = events_table(name="moving")
+    table.info["moves_between_partitions"] = "event_id"
+    source = events_table()
+    write(engine, TableRows(source, event_rows(JAN.start, JAN.end)), JAN)
+    select = (
+        "SELECT event_id, starts_at, title, rsvp_count, payload FROM raw.events "
+        "WHERE starts_at >= :window_start AND starts_at < :window_end"
+    )
+    write(engine, TableSelect(table, select), JAN)
+    # The 2024-01-15 event number 1 is rescheduled to 2024-01-20 noon.
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE raw.events SET starts_at = :t WHERE event_id = '2024-01-15-1'"),
+            {"t": datetime(2024, 1, 20, 12, tzinfo=LA)},
+        )
+    jan_20 = Window(datetime(2024, 1, 20, tzinfo=LA), datetime(2024, 1, 21, tzinfo=LA))
+    write(engine, TableSelect(table, select), jan_20)
+    rows = rows_of(engine, table)
+    assert len(rows) == 93
+    moved = [r for r in rows if r[0] == "2024-01-15-1"]
+    assert len(moved) == 1 and moved[0][1] == datetime(2024, 1, 20, 12, tzinfo=LA)
