@@ -44,7 +44,6 @@ def _out(table: Any, description: str) -> dg.AssetOut:
     backfill_policy=single_run,
     pool="meetup_api",
     can_subset=False,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
 def raw_meetup(context: dg.AssetExecutionContext, meetup: MeetupResource) -> Iterator[dg.Output]:
     """Extract the window from Meetup (or the offline sandbox) and land it unchanged."""

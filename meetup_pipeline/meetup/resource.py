@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import dagster as dg
 import httpx
@@ -183,7 +184,14 @@ class MeetupResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Fail at resource init, before any asset work, on an incomplete credential set."""
-        self.auth_flow()
+        if self.auth_flow() == "none" and self._set("api_url"):
+            host = (urlsplit(self._val("api_url")).hostname or "").lower()
+            if host == "meetup.com" or host.endswith(".meetup.com"):
+                raise MeetupConfigError(
+                    "MEETUP_API_URL points at Meetup but no credentials are set: set "
+                    "MEETUP_ACCESS_TOKEN (or a refresh-token or JWT credential set), or unset "
+                    "MEETUP_API_URL to use the offline sandbox"
+                )
 
     def redactor(self) -> Redactor:
         if self._redactor is None:

@@ -35,6 +35,10 @@ class PostgresIOManager(dg.ConfigurableIOManager):
 
     warehouse: dg.ResourceDependency[Warehouse]
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """An unreachable warehouse fails the run at setup, before any extraction."""
+        self.warehouse.get_engine()
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return

@@ -61,7 +61,14 @@ def engine_for(url: URL) -> Engine:
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:
-            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+            engine = sa.create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=4,
+                max_overflow=4,
+                # a blackholed host fails in seconds instead of hanging the run
+                connect_args={"connect_timeout": 10},
+            )
             _ENGINES[key] = engine
     return engine
 
@@ -98,8 +105,8 @@ class Warehouse(dg.ConfigurableResource):
         engine = engine_for(url)
         key = redacted(url)
         if key not in _ANNOUNCED:
-            _ANNOUNCED.add(key)
             self.check_connection(engine)
+            _ANNOUNCED.add(key)
             log.info("Warehouse: %s", self.describe())
         return engine
 

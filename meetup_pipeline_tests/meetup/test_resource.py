@@ -254,3 +254,17 @@ def test_the_log_filter_masks_a_secret_that_slipped_into_a_message(caplog) -> No
     with caplog.at_level(logging.INFO):
         get_logger("meetup_pipeline.meetup.test").warning("careless: %s", secret)
     assert "careless: [REDACTED]" in caplog.text and secret not in caplog.text
+
+
+def test_the_real_api_without_credentials_is_refused_at_setup() -> None:
+    import dagster as dg
+
+    from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
+
+    resource = MeetupResource(api_url="https://api.meetup.com/gql-ext")
+    with pytest.raises(MeetupConfigError, match="MEETUP_ACCESS_TOKEN"):
+        resource.setup_for_execution(dg.build_init_resource_context())
+    # a sandbox served locally needs no credentials
+    MeetupResource(api_url="http://127.0.0.1:8765/gql-ext").setup_for_execution(
+        dg.build_init_resource_context()
+    )

@@ -211,14 +211,6 @@ def test_preflight_webhook_url_is_checked_but_never_shown() -> None:
     assert ok == "set (https URL, not shown)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the warehouse is first contacted inside a step, after the extraction; needs "
-        "PostgresIOManager.setup_for_execution to call warehouse.check_connection() "
-        "(see docs/automation.md, 'Bad input')"
-    ),
-)
 def test_unreachable_warehouse(cli: Cli) -> None:
     code, output = cli.materialize(
         RAW,
