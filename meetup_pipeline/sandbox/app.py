@@ -110,7 +110,9 @@ class Sandbox:
         cost = 0 if plan.rate_limited else prepared.cost  # a refused request costs nothing
         allowed, consumed, reset_in = self.limiter.charge(key, cost)
         if not allowed or plan.rate_limited:
-            err = rate_limited_error(consumed, reset_at(self.now(), reset_in))
+            # resetAt is a real instant clients sleep until: the wall clock, never the
+            # simulated "now" of the world (which may be fixed years away).
+            err = rate_limited_error(consumed, reset_at(utc_now(), reset_in))
             mode_429 = not allowed and self.config.rate_limit.mode == "http429"
             return _json({"errors": [err]}, 429 if mode_429 else 200)
         ctx = Context(

@@ -164,7 +164,12 @@ def _signature(outcomes: list[object]) -> list[str]:
     return out
 
 
-def test_faults_are_seeded_and_combinable() -> None:
+def test_faults_are_seeded_and_combinable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meetup_pipeline.sandbox import app as sandbox_app
+
+    # RATE_LIMITED faults stamp resetAt from the wall clock: pin it so bytes can match
+    fixed = sandbox_app.utc_now()
+    monkeypatch.setattr(sandbox_app, "utc_now", lambda: fixed)
     spec = FaultConfig.parse("all=0.15,slow_seconds=0,timeout_seconds=0,seed=9")
     one = _signature(run_inprocess(config(faults=spec), [SEARCH] * 40))
     two = _signature(run_inprocess(config(faults=spec), [SEARCH] * 40))

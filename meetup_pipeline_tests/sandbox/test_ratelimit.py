@@ -64,7 +64,11 @@ def test_cost_formula(query: str, variables: dict | None, cost: int) -> None:
     assert _cost(query, variables) == cost
 
 
-def test_budget_per_window_with_reset() -> None:
+def test_budget_per_window_with_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meetup_pipeline.sandbox import app as sandbox_app
+
+    # resetAt is stamped from the wall clock (clients sleep until it); pin it for the test
+    monkeypatch.setattr(sandbox_app, "utc_now", lambda: NOW)
     clock = FakeClock()
     api = Api(config(rate_limit=RateLimitConfig()), clock)
     for _ in range(166):  # 166 * 3 = 498 points
