@@ -256,58 +256,34 @@ def storage_url_from_config(config_value: Mapping[str, Any]) -> str:
     return target.url
 
 
-class MeetupRunStorage(PostgresRunStorage):
+class _ResolvedServer:
+    """Builds a dagster-postgres storage on the server chosen by `resolve_storage`."""
+
+    @classmethod
+    def config_type(cls):  # type: ignore[no-untyped-def]
+        return STORAGE_CONFIG_SCHEMA
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> Any:
+        return cls(  # type: ignore[call-arg]
+            postgres_url=storage_url_from_config(config_value),
+            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
+            inst_data=inst_data,
+        )
+
+
+class MeetupRunStorage(_ResolvedServer, PostgresRunStorage):
     """`PostgresRunStorage` on the server chosen by `resolve_storage`."""
 
-    @classmethod
-    def config_type(cls):  # type: ignore[override]
-        return STORAGE_CONFIG_SCHEMA
 
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> MeetupRunStorage:
-        return cls(
-            postgres_url=storage_url_from_config(config_value),
-            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
-            inst_data=inst_data,
-        )
-
-
-class MeetupEventLogStorage(PostgresEventLogStorage):
+class MeetupEventLogStorage(_ResolvedServer, PostgresEventLogStorage):
     """`PostgresEventLogStorage` on the server chosen by `resolve_storage`."""
 
-    @classmethod
-    def config_type(cls):  # type: ignore[override]
-        return STORAGE_CONFIG_SCHEMA
 
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> MeetupEventLogStorage:
-        return cls(
-            postgres_url=storage_url_from_config(config_value),
-            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
-            inst_data=inst_data,
-        )
-
-
-class MeetupScheduleStorage(PostgresScheduleStorage):
+class MeetupScheduleStorage(_ResolvedServer, PostgresScheduleStorage):
     """`PostgresScheduleStorage` on the server chosen by `resolve_storage`."""
-
-    @classmethod
-    def config_type(cls):  # type: ignore[override]
-        return STORAGE_CONFIG_SCHEMA
-
-    @classmethod
-    def from_config_value(  # type: ignore[override]
-        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
-    ) -> MeetupScheduleStorage:
-        return cls(
-            postgres_url=storage_url_from_config(config_value),
-            should_autocreate_tables=config_value.get("should_autocreate_tables", True),
-            inst_data=inst_data,
-        )
 
 
 def _dagster_dir(*parts: str) -> str:
