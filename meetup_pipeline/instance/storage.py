@@ -50,6 +50,14 @@ from meetup_pipeline.warehouse import embedded
 
 log = logging.getLogger(__name__)
 
+# Batched event writes: Dagster writes one event per asset-partition, and a ten-year
+# backfill has tens of thousands. Measured here on a one-year run of the no-op graph
+# (bench/noop_definitions.py): 111 s unbatched, 49 s with 1000. Dagster reads the variable
+# at write time, and every process of this instance imports this module first, so a
+# default here covers the CLI, run workers, the webserver and the daemon. An explicit
+# value (0 turns batching off) wins.
+os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
+
 STORAGE_URL_ENV = "MEETUP_DAGSTER_STORAGE_URL"
 PG_HOST_ENV = "DAGSTER_POSTGRES_HOST"
 PG_PORT_ENV = "DAGSTER_POSTGRES_PORT"
