@@ -1,5 +1,5 @@
--- One typed row per group and day observed. foundedDate carries a US Eastern offset
--- whatever the group's zone, so its calendar date is taken as written.
+-- One typed row per group and day observed. foundedDate is written in the group's own
+-- offset (so in the recorded live responses), so its date part is the local founding date.
 SELECT DISTINCT ON (r.group_id, r.partition_date)
     r.group_id,
     r.urlname,
