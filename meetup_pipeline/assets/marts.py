@@ -10,15 +10,21 @@ from meetup_pipeline.assets.sql_asset import sql_asset
 from meetup_pipeline.calendar import date_rows
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.settings import LOCAL_TIMEZONE
-from meetup_pipeline.tables import marts
+from meetup_pipeline.tables import marts, staging
 from meetup_pipeline.warehouse.relations import TableRows, Window, table_metadata
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 UPCOMING_HORIZON = timedelta(days=60)
 
-dim_group = sql_asset(marts.dim_group, deps=["stg_groups"], group_name="marts")
-dim_venue = sql_asset(marts.dim_venue, deps=["stg_venues"], group_name="marts")
-dim_topic = sql_asset(marts.dim_topic, deps=["stg_topics"], group_name="marts")
+dim_group = sql_asset(
+    marts.dim_group, deps=["stg_groups"], group_name="marts", lineage_from=staging.stg_groups
+)
+dim_venue = sql_asset(
+    marts.dim_venue, deps=["stg_venues"], group_name="marts", lineage_from=staging.stg_venues
+)
+dim_topic = sql_asset(
+    marts.dim_topic, deps=["stg_topics"], group_name="marts", lineage_from=staging.stg_topics
+)
 bridge_group_topic = sql_asset(
     marts.bridge_group_topic,
     deps=["stg_group_topics", "dim_group", "dim_topic"],
@@ -31,6 +37,7 @@ fact_events = sql_asset(
     marts.fact_events,
     deps=["stg_events", "dim_group", "dim_venue", "dim_date"],
     group_name="marts",
+    lineage_from=staging.stg_events,
 )
 
 
