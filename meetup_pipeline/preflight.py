@@ -71,6 +71,9 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
     keys: set[dg.AssetKey] = set()
     for part in (p.strip() for p in select.split(",")):
         name = part.strip("*+").strip()
+        if not name:  # '*' (everything) or a bare upstream/downstream marker
+            keys |= set(known.values())
+            continue
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"did you mean {', '.join(close)}? " if close else ""

@@ -65,3 +65,40 @@ def test_dagster_asset_materialize_range_then_dg_launch_day(home: Path) -> None:
     launched = run(home, str(BIN / "dg"), "launch", "--assets", "*", "--partition", "2024-02-15")
     assert launched.returncode == 0, launched.stdout[-3000:] + launched.stderr[-3000:]
     assert "2024-02-15" in fact_days(home)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--partition", "2024-13-01"], "is not a date: use YYYY-MM-DD; days run from 2008-01-01"),
+        (["--partition", "2001-01-01"], "is not a partition: days run from 2008-01-01"),
+        (["--partition-range", "2024-01-01..2024-02-01"], "must be START...END"),
+        (["--partition-range", "2024-03-01...2024-01-01"], "use 2024-01-01...2024-03-01"),
+        (["--select", "fact_evnts", "--partition", "2024-01-01"], "did you mean fact_events"),
+    ],
+)
+def test_materialize_refuses_bad_input_in_one_line(
+    home: Path, args: list[str], message: str
+) -> None:
+    done = run(home, str(BIN / "meetup-pipeline"), "materialize", *args)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not (home / "pgdata").exists(), "nothing may start before the inputs are checked"
+
+
+def test_materialize_hands_a_checked_range_to_dagster(home: Path) -> None:
+    done = run(
+        home,
+        str(BIN / "meetup-pipeline"),
+        "materialize",
+        "--partition-range",
+        "2024-01-01...2024-03-31",
+        "--dry-run",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].endswith(
+        "dagster asset materialize -m meetup_pipeline.definitions --select * "
+        "--partition-range 2024-01-01...2024-03-31"
+    )
