@@ -19,7 +19,7 @@ RUN pip install --no-cache-dir --requirement /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # The project itself, without resolving dependencies again.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY meetup_pipeline ./meetup_pipeline
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info
