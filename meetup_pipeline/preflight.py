@@ -26,16 +26,20 @@ from urllib.parse import urlsplit
 
 import click
 import dagster as dg
-import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
 from meetup_pipeline.settings import LOCAL_TIMEZONE, PARTITIONS_START_DATE, meetup_home
-from meetup_pipeline.warehouse.resource import WarehouseConfigError, normalize_url, redacted
+from meetup_pipeline.warehouse.resource import (
+    Warehouse,
+    WarehouseConfigError,
+    WarehouseUnavailable,
+    normalize_url,
+    redacted,
+)
 
-CONNECT_TIMEOUT_S = 5
 WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 REAL_API_HOSTS = ("meetup.com",)
 """Hosts of the real Meetup API, which refuses requests without credentials."""
@@ -142,31 +146,15 @@ def warehouse_url(environ: Mapping[str, str] | None = None) -> URL | None:
         raise PreflightError(str(exc)) from None
 
 
-def check_warehouse(
-    environ: Mapping[str, str] | None = None, timeout: int = CONNECT_TIMEOUT_S
-) -> str:
-    """Connect once (with a timeout) to the configured warehouse; its redacted URL."""
+def check_warehouse(environ: Mapping[str, str] | None = None) -> str:
+    """Connect once to the configured warehouse; its redacted URL."""
     url = warehouse_url(environ)
     if url is None:
         return f"embedded PostgreSQL in {meetup_home() / 'pgdata'} (started on first use)"
-    engine = sa.create_engine(
-        url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": timeout}
-    )
     try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:
-        original = getattr(exc, "orig", None) or exc
-        reason = (str(original).strip().splitlines() or [type(original).__name__])[0]
-        if url.password:
-            reason = reason.replace(url.password, "***")
-        raise PreflightError(
-            f"Cannot connect to the warehouse {redacted(url)}: {reason}. Fix "
-            "MEETUP_WAREHOUSE_URL (in the environment or ./.env), or unset it to use the "
-            "embedded PostgreSQL server."
-        ) from None
-    finally:
-        engine.dispose()
+        Warehouse(url=url.render_as_string(hide_password=False)).check_connection()
+    except WarehouseUnavailable as exc:
+        raise PreflightError(str(exc)) from None
     return redacted(url)
 
 

@@ -112,20 +112,23 @@ class Warehouse(dg.ConfigurableResource):
 
     def check_connection(self, engine: Engine | None = None) -> None:
         """Fail early, naming the variable to fix, instead of deep inside a write."""
-        engine = engine or engine_for(self.resolved_url())
+        url = self.resolved_url()
+        engine = engine or engine_for(url)
         try:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            hint = (
-                "check MEETUP_WAREHOUSE_URL, or unset it to use the embedded server"
+            if url.password:
+                reason = reason.replace(url.password, "***")
+            fix = (
+                "Fix MEETUP_WAREHOUSE_URL (in the environment or ./.env), or unset it to use "
+                "the embedded PostgreSQL server."
                 if self.url
-                else f"check the embedded server's log in {meetup_home() / 'pgdata' / 'log'}"
+                else f"See the embedded server's log in {meetup_home() / 'pgdata' / 'log'}."
             )
             raise WarehouseUnavailable(
-                f"Cannot connect to the warehouse ({redacted(self.resolved_url())}): "
-                f"{reason}; {hint}."
+                f"Cannot connect to the warehouse {redacted(url)}: {reason}. {fix}"
             ) from None
 
 
