@@ -31,7 +31,14 @@ from sqlalchemy.engine import URL
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
-from meetup_pipeline.settings import LOCAL_TIMEZONE, PARTITIONS_START_DATE, meetup_home
+from meetup_pipeline.settings import (
+    LOCAL_TIMEZONE,
+    PARTITIONS_START_DATE,
+    SettingsError,
+    meetup_home,
+    parse_region,
+    parse_timezone,
+)
 from meetup_pipeline.warehouse.resource import (
     Warehouse,
     WarehouseConfigError,
@@ -39,6 +46,7 @@ from meetup_pipeline.warehouse.resource import (
     normalize_url,
     redacted,
 )
+from meetup_pipeline.warehouse.timezone import mismatch_message, recorded_timezone
 
 WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 REAL_API_HOSTS = ("meetup.com",)
@@ -158,6 +166,40 @@ def check_warehouse(environ: Mapping[str, str] | None = None) -> str:
     return redacted(url)
 
 
+def check_region(environ: Mapping[str, str] | None = None) -> str:
+    """The region settings (`MEETUP_SEARCH_*`, `MEETUP_TIMEZONE`, `MEETUP_REGION_NAME`)."""
+    try:
+        r = parse_region(_env(environ))
+    except SettingsError as exc:
+        raise PreflightError(str(exc)) from None
+    return (
+        f"{r.region_name}: {r.radius_miles:g} miles around {r.lat:g}, {r.lon:g}; "
+        f"{len(r.queries)} keyword(s); days in {r.timezone}"
+    )
+
+
+def check_timezone(environ: Mapping[str, str] | None = None) -> str:
+    """The warehouse's recorded time zone matches `MEETUP_TIMEZONE` (days never mixed)."""
+    try:
+        configured = parse_timezone(_env(environ))
+    except SettingsError as exc:
+        raise PreflightError(str(exc)) from None
+    url = warehouse_url(environ)
+    if url is None:
+        if not (meetup_home() / "pgdata").exists():
+            return f"a new warehouse, to be built for {configured}"
+        warehouse = Warehouse()
+    else:
+        warehouse = Warehouse(url=url.render_as_string(hide_password=False))
+    try:
+        recorded = recorded_timezone(warehouse.get_engine())
+    except WarehouseUnavailable as exc:
+        raise PreflightError(str(exc)) from None
+    if recorded is not None and recorded != configured:
+        raise PreflightError(mismatch_message(recorded, configured, warehouse.describe()))
+    return f"{configured} (the warehouse's {'zone' if recorded else 'first run'})"
+
+
 def check_webhook(environ: Mapping[str, str] | None = None) -> str:
     """Whether failure alerts are posted; the URL itself is a secret and never shown."""
     raw = _env(environ).get(WEBHOOK_ENV, "").strip()
@@ -185,6 +227,8 @@ def run_checks(
     checks = [
         ("Meetup source", lambda: check_meetup_settings(environ)),
         ("Warehouse", lambda: check_warehouse(environ)),
+        ("Region", lambda: check_region(environ)),
+        ("Time zone", lambda: check_timezone(environ)),
         ("Alert webhook", lambda: check_webhook(environ)),
     ]
     if partition is not None:

@@ -1,9 +1,10 @@
 """Schedules: the daily run and its restatement window.
 
-Shortly after midnight in the Bay Area one run materializes yesterday's partition and the
-seven days before it through every asset (raw -> staging -> marts -> dashboard). RSVP and
-attendance counts keep changing after an event, so each day re-extracts a trailing week;
-every write replaces its window, so re-running a day is safe.
+Shortly after midnight in the region's time zone (`MEETUP_TIMEZONE`) one run
+materializes yesterday's partition and the seven days before it through every asset
+(raw -> staging -> marts -> dashboard). RSVP and attendance counts keep changing after an
+event, so each day re-extracts a trailing week; every write replaces its window, so
+re-running a day is safe.
 
 Why one run over the eight days and not eight runs: every partitioned asset has
 `BackfillPolicy.single_run()` and reads its window from `partition_time_window`, so a
@@ -33,7 +34,7 @@ LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 DAILY_JOB_NAME = "daily_job"
 DAILY_CRON = "15 0 * * *"
-"""00:15 Bay Area time: the day just ended is complete, with a margin for late clocks."""
+"""00:15 local time (`MEETUP_TIMEZONE`): the day just ended is complete, with a margin."""
 
 RESTATEMENT_DAYS = 7
 """Days before yesterday that each daily run re-materializes (RSVPs change after events)."""
@@ -68,7 +69,7 @@ daily_job = dg.define_asset_job(
 def daily_window(instant: datetime) -> tuple[str, str] | None:
     """First and last partition key of the run scheduled at `instant`, or None if none.
 
-    The last key is the newest complete Bay Area day (yesterday, as the partitions define
+    The last key is the newest complete local day (yesterday, as the partitions define
     it); the first is `RESTATEMENT_DAYS` before it, clipped to the partitions' start.
     """
     if instant.tzinfo is None:
@@ -99,7 +100,7 @@ def daily_run_tags(first: str, last: str) -> dict[str, str]:
     execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
-        "00:15 America/Los_Angeles: yesterday and the 7 days before it, in one run, "
+        f"00:15 {LOCAL_TIMEZONE}: yesterday and the 7 days before it, in one run, "
         f"priority {DAILY_RUN_PRIORITY}."
     ),
 )

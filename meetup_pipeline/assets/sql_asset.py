@@ -6,6 +6,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from meetup_pipeline.assets.partitions import daily, single_run
+from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import TableSelect, table_metadata
 
@@ -39,7 +40,7 @@ def sql_asset(
         metadata=metadata,
     )
     def _asset() -> TableSelect:
-        return TableSelect(table, sql)
+        return TableSelect(table, sql, {"local_timezone": LOCAL_TIMEZONE})
 
     return _asset
 

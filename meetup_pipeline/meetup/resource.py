@@ -358,5 +358,7 @@ def meetup_resource_from_env(**overrides: Any) -> MeetupResource:
     wired: dict[str, Any] = {
         field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var, "").strip()
     }
-    wired.update(overrides)
+    from meetup_pipeline.settings import region  # the search follows MEETUP_SEARCH_*
+
+    wired.update({**region().search_fields(), **overrides})
     return MeetupResource(**wired)

@@ -12,7 +12,7 @@ SELECT DISTINCT ON (r.event_id)
         OR (venue.venue_id IS NULL AND online.has_online_venue))       AS is_online,
     r.starts_at,
     (r.payload ->> 'endTime')::timestamptz                             AS ends_at,
-    r.starts_at AT TIME ZONE 'America/Los_Angeles'                     AS local_start,
+    r.starts_at AT TIME ZONE :local_timezone                            AS local_start,
     (extract(epoch FROM (r.payload ->> 'duration')::interval) / 60)::integer
                                                                        AS duration_minutes,
     (r.payload ->> 'createdTime')::timestamptz                         AS created_at,

@@ -73,7 +73,8 @@ def test_cleaning_rules_and_unknown_members(engine: sa.Engine) -> None:
     write(engine, TableRows(raw.raw_events, events), DAY)
     write(engine, TableRows(raw.raw_groups, groups), DAY)
     for table in (*staging.metadata.tables.values(), marts.dim_group, marts.dim_venue):
-        write(engine, TableSelect(table, load_sql(table.name)), DAY)
+        sql = load_sql(table.name)
+        write(engine, TableSelect(table, sql, {"local_timezone": "America/Los_Angeles"}), DAY)
     write(engine, TableRows(marts.dim_date, date_rows(DAY.start_date, DAY.end_date)), DAY)
     write(engine, TableSelect(marts.fact_events, load_sql("fact_events")), DAY)
 
