@@ -68,7 +68,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig, clock: Callable[[], float]) -> None:
         self.config = config
         self.clock = clock
-        self.world = build_world(config.seed, config.scale)
+        self.world = build_world(config.seed, config.scale, config.region())
         self.limiter = RateLimiter(config.rate_limit, clock)
         self.faults = FaultInjector(config.faults, config.seed)
         self.faults_on = config.faults.any_enabled()

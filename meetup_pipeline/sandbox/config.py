@@ -3,7 +3,10 @@
 Environment (read by `SandboxConfig.from_env`): `MEETUP_SANDBOX_SEED` (int),
 `MEETUP_SANDBOX_SCALE` (float, 0 < scale <= 50), `MEETUP_SANDBOX_NOW` (ISO date-time with
 an offset; unset = wall clock at each request), `MEETUP_SANDBOX_FAULTS` (a fault spec, see
-`FaultConfig.parse`), `MEETUP_SANDBOX_RATE_LIMIT` (`graphql`, `http429` or `off`).
+`FaultConfig.parse`), `MEETUP_SANDBOX_RATE_LIMIT` (`graphql`, `http429` or `off`), and
+where the world is: `MEETUP_SANDBOX_LAT`, `MEETUP_SANDBOX_LON`, `MEETUP_SANDBOX_TIMEZONE`,
+each falling back to `MEETUP_SEARCH_LAT`, `MEETUP_SEARCH_LON`, `MEETUP_TIMEZONE` (unset =
+the Bay Area; see `region.py`).
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from meetup_pipeline.sandbox.region import SandboxRegion, region_for
 from meetup_pipeline.sandbox.timefmt import DateTimeParseError, parse_zoned
 
 Probability = float
@@ -140,6 +145,24 @@ class SandboxConfig(BaseModel):
     auth: AuthConfig | None = None
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
     faults: FaultConfig = Field(default_factory=FaultConfig)
+    lat: float | None = Field(None, ge=-90, le=90)
+    """Centre of the world; None (with `lon` and `timezone`) = the Bay Area."""
+    lon: float | None = Field(None, ge=-180, le=180)
+    timezone: str | None = None
+
+    def region(self) -> SandboxRegion:
+        """Where the world is: the Bay Area unless a centre or zone says otherwise."""
+        return region_for(self.lat, self.lon, self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone name") from None
+        return value
 
     @field_validator("now")
     @classmethod
@@ -187,4 +210,23 @@ class SandboxConfig(BaseModel):
             kwargs["rate_limit"] = (
                 RateLimitConfig(enabled=False) if raw == "off" else RateLimitConfig(mode=raw)
             )  # type: ignore[arg-type]
+        for name, low, high in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0)):
+            for var in (f"MEETUP_SANDBOX_{name.upper()}", f"MEETUP_SEARCH_{name.upper()}"):
+                if raw := env.get(var, "").strip():
+                    try:
+                        value = float(raw)
+                    except ValueError:
+                        value = float("nan")
+                    if not low <= value <= high:
+                        raise ValueError(f"{var} must be a number from {low:g} to {high:g}")
+                    kwargs[name] = value
+                    break
+        for var in ("MEETUP_SANDBOX_TIMEZONE", "MEETUP_TIMEZONE"):
+            if raw := env.get(var, "").strip():
+                try:
+                    ZoneInfo(raw)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise ValueError(f"{var}={raw!r} is not an IANA time zone name") from None
+                kwargs["timezone"] = raw
+                break
         return cls(**kwargs)  # type: ignore[arg-type]

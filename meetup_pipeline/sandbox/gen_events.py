@@ -21,7 +21,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from meetup_pipeline.sandbox import themes
-from meetup_pipeline.sandbox.timefmt import PACIFIC
+from meetup_pipeline.sandbox.region import BAY_AREA, SandboxRegion
 from meetup_pipeline.sandbox.world import (
     HORIZON_TS,
     ONLINE_VENUE,
@@ -77,16 +77,6 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
-def _dst_saturdays(year: int) -> list[date]:
-    """The Saturdays before the US DST switches (2nd Sunday of March, 1st Sunday of Nov)."""
-    out = []
-    for month, nth in ((3, 2), (11, 1)):
-        first = date(year, month, 1)
-        sunday = first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
-        out.append(sunday - timedelta(days=1))
-    return out
-
-
 def _event_type(rng: random.Random, day: date) -> str:
     roll = rng.random()
     if _COVID[0] <= day <= _COVID[1]:
@@ -96,7 +86,9 @@ def _event_type(rng: random.Random, day: date) -> str:
     return "ONLINE" if roll < 0.02 else "PHYSICAL"
 
 
-def _slots(rng: random.Random, group: SimGroup, start: date, end: date) -> list[tuple]:
+def _slots(
+    rng: random.Random, group: SimGroup, start: date, end: date, region: SandboxRegion
+) -> list[tuple]:
     """(local datetime, kind) for every event, kind in normal/valentine/midnight/dst."""
     theme = group.theme
     days_w = _DAYTIME_DAYS if theme.weekend_day else _EVENING_DAYS
@@ -118,26 +110,27 @@ def _slots(rng: random.Random, group: SimGroup, start: date, end: date) -> list[
             slots.append((datetime(day.year, day.month, day.day, hour, minute), kind))
         week += timedelta(days=7)
     for year in range(start.year, end.year + 1):
-        for sat in _dst_saturdays(year):
+        for sat in region.dst_eves(year):
             if rng.random() < 0.12 and start <= sat <= end:
                 slots.append((datetime(sat.year, sat.month, sat.day, 22, 0), "dst"))
     return slots
 
 
-def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
+def generate_events(seed: int, group: SimGroup, region: SandboxRegion = BAY_AREA) -> list[SimEvent]:
     """All events of `group` from shortly after founding to its closing or the horizon."""
     rng = random.Random(f"events:{seed}:{group.index}")
     theme = group.theme
     first_ts = group.founded_ts + rng.randint(7, 60) * 86400
     end_ts = min(group.closed_ts or HORIZON_TS, HORIZON_TS)
-    start_day = datetime.fromtimestamp(first_ts, PACIFIC).date()
-    end_day = datetime.fromtimestamp(end_ts, PACIFIC).date()
+    zone = region.zone
+    start_day = datetime.fromtimestamp(first_ts, zone).date()
+    end_day = datetime.fromtimestamp(end_ts, zone).date()
     charges = rng.random() < theme.fee_prob
     letter_ids = rng.random() < 0.2
     used: set[int] = set()
     events: list[SimEvent] = []
-    for local, kind in _slots(rng, group, start_day, end_day):
-        start_ts = int(local.replace(tzinfo=PACIFIC).timestamp())
+    for local, kind in _slots(rng, group, start_day, end_day, region):
+        start_ts = int(local.replace(tzinfo=zone).timestamp())
         if not first_ts <= start_ts < end_ts:
             continue
         day = local.date()
@@ -211,6 +204,7 @@ def generate_events(seed: int, group: SimGroup) -> list[SimEvent]:
                 has_photo=rng.random() < 0.6,
                 group_name=group.name,
                 city=group.city.name,
+                zone=zone,
             )
         )
     events.sort(key=lambda e: (e.start_ts, e.id))

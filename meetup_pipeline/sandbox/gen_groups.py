@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime
 
 from meetup_pipeline.sandbox import catalog, themes
-from meetup_pipeline.sandbox.timefmt import PACIFIC
+from meetup_pipeline.sandbox.region import BAY_AREA, SandboxRegion
 from meetup_pipeline.sandbox.world import FOUNDING_START, SimGroup, SimVenue, miles
 
 NAME_VARIANTS = ("Social Club", "Meetup", "Circle", "Collective", "Society", "Network")
@@ -17,20 +17,20 @@ def _ts(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
-def build_venues(seed: int, count: int) -> list[SimVenue]:
+def build_venues(seed: int, count: int, region: SandboxRegion = BAY_AREA) -> list[SimVenue]:
     """Venues spread over the cities by weight, each with its own RNG."""
-    weights = [c.weight for c in catalog.CITIES]
+    weights = [c.weight for c in region.cities]
     venues: list[SimVenue] = []
     used: set[str] = set()
     for vi in range(count):
         rng = random.Random(f"venue:{seed}:{vi}")
-        city = rng.choices(catalog.CITIES, weights)[0]
+        city = rng.choices(region.cities, weights)[0]
         kind, cap_lo, cap_hi = rng.choice(catalog.VENUE_KINDS)
-        name = kind.format(w=rng.choice(catalog.VENUE_WORDS))
+        name = kind.format(w=rng.choice(region.venue_words))
         if name in used:
             name = f"{name} {city.name}"
         used.add(name)
-        address = f"{rng.randint(10, 2999)} {rng.choice(catalog.STREETS)}"
+        address = f"{rng.randint(10, 2999)} {rng.choice(region.streets)}"
         lat = round(city.lat + rng.uniform(-0.02, 0.02), 6)
         lon = round(city.lon + rng.uniform(-0.02, 0.02), 6)
         postal = city.zip if rng.random() > 0.05 else ""  # free text, sometimes empty
@@ -40,9 +40,9 @@ def build_venues(seed: int, count: int) -> list[SimVenue]:
                 name,
                 address,
                 city.name,
-                "CA",
+                region.state,
                 postal,
-                "us",
+                region.country,
                 lat,
                 lon,
                 "",
@@ -52,7 +52,7 @@ def build_venues(seed: int, count: int) -> list[SimVenue]:
     return venues
 
 
-def _founded(rng: random.Random) -> datetime:
+def _founded(rng: random.Random, region: SandboxRegion) -> datetime:
     """Founding dates 2006-2025, busiest 2012-2019."""
     year = rng.choices(
         range(2006, 2026),
@@ -60,7 +60,8 @@ def _founded(rng: random.Random) -> datetime:
     )[0]
     day = rng.randint(0, 364)
     dt = datetime(year, 1, 1, rng.randint(7, 22), rng.randint(0, 59), rng.randint(0, 59))
-    return datetime.fromtimestamp(_ts(dt.replace(tzinfo=PACIFIC)) + day * 86400, PACIFIC)
+    zone = region.zone
+    return datetime.fromtimestamp(_ts(dt.replace(tzinfo=zone)) + day * 86400, zone)
 
 
 def slug(name: str, title_case: bool) -> str:
@@ -69,15 +70,19 @@ def slug(name: str, title_case: bool) -> str:
 
 
 def build_group(
-    seed: int, gi: int, venues_by_city: dict[str, list[SimVenue]], all_venues: list[SimVenue]
+    seed: int,
+    gi: int,
+    venues_by_city: dict[str, list[SimVenue]],
+    all_venues: list[SimVenue],
+    region: SandboxRegion = BAY_AREA,
 ) -> SimGroup:
     """One group from its own RNG (independent of every other group and of `scale`)."""
     rng = random.Random(f"group:{seed}:{gi}")
     theme = rng.choices(themes.THEMES, [t.weight for t in themes.THEMES])[0]
-    city = rng.choices(catalog.CITIES, [c.weight for c in catalog.CITIES])[0]
-    region = rng.choice(themes.REGIONS)
-    name = rng.choice(theme.names).format(c=city.name, r=region)
-    founded = _founded(rng)
+    city = rng.choices(region.cities, [c.weight for c in region.cities])[0]
+    area = rng.choice(region.area_words)
+    name = rng.choice(theme.names).format(c=city.name, r=area)
+    founded = _founded(rng, region)
     founded_ts = _ts(founded)
     closed_ts: int | None = None
     if rng.random() < 0.15 and founded.year <= 2023:
@@ -90,7 +95,7 @@ def build_group(
     pool = rng.sample(local, min(len(local), rng.randint(2, 6)))
     pool += rng.sample(all_venues, rng.randint(1, 3))
     desc = rng.choice(themes.DESCRIPTIONS).format(
-        c=city.name, r=region, t=", ".join(t.name.lower() for t in topics[-2:])
+        c=city.name, r=area, t=", ".join(t.name.lower() for t in topics[-2:])
     )
     final = int(min(15_000, max(25, rng.lognormvariate(math.log(700), 1.0))))
     day_index = (founded_ts - _ts(FOUNDING_START)) // 86400
@@ -119,5 +124,6 @@ def build_group(
         organizer_id=str(100_000_000 + gi * 7919 % 99_999_999),
         organizer_name=f"{rng.choice(themes.ORGANIZER_NAMES)} {chr(65 + rng.randint(0, 25))}.",
         has_photo=rng.random() < 0.8,
-        distance_miles=miles(lat, lon, *catalog.SEARCH_CENTRE),
+        timezone=region.timezone,
+        distance_miles=miles(lat, lon, *region.centre),
     )

@@ -35,7 +35,6 @@ from meetup_pipeline.sandbox.paging import (
 from meetup_pipeline.sandbox.search import search_groups
 from meetup_pipeline.sandbox.timefmt import (
     EASTERN,
-    PACIFIC,
     DateTimeParseError,
     iso,
     iso_duration,
@@ -226,11 +225,11 @@ def _members(group: SimGroup, info: GraphQLResolveInfo) -> int:
 GROUP_FIELDS: dict[str, Any] = {
     "activeTopics": lambda g, i: list(g.topics),
     "city": lambda g, i: g.city.name,
-    "country": lambda g, i: "us",
-    "state": lambda g, i: "CA",
+    "country": lambda g, i: i.context.world.region.country,
+    "state": lambda g, i: i.context.world.region.state,
     "zip": lambda g, i: g.city.zip,
     "events": g_events,
-    "foundedDate": lambda g, i: iso(g.founded_ts, PACIFIC),
+    "foundedDate": lambda g, i: iso(g.founded_ts, i.context.world.region.zone),
     "isPrivate": lambda g, i: g.is_private,
     "joinMode": lambda g, i: g.join_mode,
     "keyGroupPhoto": lambda g, i: (
@@ -289,8 +288,8 @@ def e_rsvps(event: SimEvent, info: GraphQLResolveInfo, **_: Any) -> dict:
 
 EVENT_FIELDS: dict[str, Any] = {
     "createdTime": lambda e, i: iso(e.created_ts, EASTERN),
-    "dateTime": lambda e, i: iso(e.start_ts, PACIFIC),
-    "endTime": lambda e, i: iso(e.start_ts + e.duration_min * 60, PACIFIC),
+    "dateTime": lambda e, i: iso(e.start_ts, i.context.world.region.zone),
+    "endTime": lambda e, i: iso(e.start_ts + e.duration_min * 60, i.context.world.region.zone),
     "duration": lambda e, i: iso_duration(e.duration_min),
     "eventType": lambda e, i: e.event_type,
     "eventUrl": lambda e, i: f"https://www.meetup.com/{e.group_urlname}/events/{e.id}/",

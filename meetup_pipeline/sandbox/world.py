@@ -32,9 +32,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from meetup_pipeline.sandbox import catalog
 from meetup_pipeline.sandbox.catalog import City, TopicDef
+from meetup_pipeline.sandbox.region import BAY_AREA, SandboxRegion
 from meetup_pipeline.sandbox.themes import Theme
 from meetup_pipeline.sandbox.timefmt import PACIFIC
 
@@ -155,10 +157,12 @@ class SimEvent:
             f"Meet other singles in {self.city}; come alone or bring a friend."
         )
 
+    zone: ZoneInfo = PACIFIC
+
     @property
     def date_time(self) -> datetime:
-        """Start, tz-aware in the group's zone (America/Los_Angeles)."""
-        return datetime.fromtimestamp(self.start_ts, PACIFIC)
+        """Start, tz-aware in the group's zone (the region's; America/Los_Angeles)."""
+        return datetime.fromtimestamp(self.start_ts, self.zone)
 
     def visible_at(self, now_ts: float) -> bool:
         """Announced (created) at or before `now`."""
@@ -197,6 +201,7 @@ class World:
     scale: float
     groups: list[SimGroup]
     venues: list[SimVenue]
+    region: SandboxRegion = BAY_AREA
     _by_urlname: dict[str, SimGroup] = field(default_factory=dict)
     _by_id: dict[str, SimGroup] = field(default_factory=dict)
     _events: dict[int, tuple[list[SimEvent], list[int]]] = field(default_factory=dict)
@@ -210,7 +215,7 @@ class World:
         return self._by_id.get(str(group_id))
 
     def in_default_radius(self, group: SimGroup) -> bool:
-        """Within 35 miles of zip 94305, the 2018 project's search."""
+        """Within 35 miles of the centre (zip 94305 for the Bay Area, the 2018 search)."""
         return group.distance_miles <= catalog.DEFAULT_RADIUS_MILES
 
     def searchable(self, group: SimGroup, now: datetime) -> bool:
@@ -224,7 +229,7 @@ class World:
         if cached is None:
             from meetup_pipeline.sandbox.gen_events import generate_events
 
-            events = generate_events(self.seed, group)
+            events = generate_events(self.seed, group, self.region)
             cached = (events, [e.start_ts for e in events])
             self._events[group.index] = cached
         return cached
@@ -278,20 +283,20 @@ class World:
 
 
 @lru_cache(maxsize=8)
-def build_world(seed: int = 42, scale: float = 1.0) -> World:
+def build_world(seed: int = 42, scale: float = 1.0, region: SandboxRegion = BAY_AREA) -> World:
     """The world for (seed, scale), cached: ~150 x scale groups, 360 x sqrt(scale) venues."""
     if not 0 < scale <= MAX_SCALE:
         raise ValueError(f"scale must be in (0, {MAX_SCALE}], got {scale}")
     from meetup_pipeline.sandbox.gen_groups import NAME_VARIANTS, build_group, build_venues, slug
 
-    venues = build_venues(seed, round(360 * max(1.0, math.sqrt(scale))))
+    venues = build_venues(seed, round(360 * max(1.0, math.sqrt(scale))), region)
     by_city: dict[str, list[SimVenue]] = {}
     for v in venues:
         by_city.setdefault(v.city, []).append(v)
     groups: list[SimGroup] = []
     seen: set[str] = set()
     for gi in range(max(1, round(150 * scale))):
-        group = build_group(seed, gi, by_city, venues)
+        group = build_group(seed, gi, by_city, venues, region)
         base_name, base_url, n = group.name, group.urlname, 0
         while group.urlname.lower() in seen:  # like Meetup, a taken name gets a variant
             n += 1
@@ -303,7 +308,7 @@ def build_world(seed: int = 42, scale: float = 1.0) -> World:
             group.urlname = f"{base_url}-{slug(group.name[len(base_name) :], title_case)}"
         seen.add(group.urlname.lower())
         groups.append(group)
-    world = World(seed, scale, groups, venues)
+    world = World(seed, scale, groups, venues, region)
     world._by_urlname = {g.urlname.lower(): g for g in groups}
     world._by_id = {g.id: g for g in groups}
     return world
