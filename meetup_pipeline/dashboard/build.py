@@ -8,10 +8,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from meetup_pipeline.dashboard.model import Headline, headline, shape
+from meetup_pipeline.dashboard.model import Headline, headline, shape, title_for
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.render import render_dashboard, render_empty
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings import meetup_home, region
 
 EMPTY_REASON = "The warehouse has no past events in its marts yet."
 
@@ -67,7 +67,12 @@ def build_dashboard(
     """Read the marts and write the dashboard (or the "no data" page) to `output`."""
     now = now or datetime.now(UTC)
     rows = fetch(engine, now)
-    page = render_empty(EMPTY_REASON) if rows is None else render_dashboard(shape(rows))
+    where = region()
+    page = (
+        render_empty(EMPTY_REASON, title_for(where))
+        if rows is None
+        else render_dashboard(shape(rows, where))
+    )
     path = output or default_output()
     size = write_atomically(path, page)
     return BuildResult(path=path, bytes=size, headline=headline(rows))

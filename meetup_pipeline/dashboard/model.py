@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meetup_pipeline.dashboard.outline import load_outline
+from meetup_pipeline.dashboard.basemap import basemap, view_box
 from meetup_pipeline.dashboard.queries import MartRows
-from meetup_pipeline.dashboard.text import safe_url, tokenize
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.dashboard.text import safe_url, tokenize_titles
+from meetup_pipeline.settings import LOCAL_TIMEZONE, Region, region
 
 MODES = ("In person", "Online", "Hybrid")
 UNKNOWN_CITY = "Unknown"
@@ -75,8 +75,15 @@ def _mappable(venues: list[dict[str, Any]], used: set[int]) -> set[int]:
     }
 
 
-def shape(rows: MartRows) -> dict[str, Any]:
+def title_for(where: Region) -> str:
+    """The page's title: the region's name, and the topic when it is the default one."""
+    topic = "Dating & Singles Meetups" if where.is_default_topic else "Meetups"
+    return f"{where.region_name} {topic}"
+
+
+def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
     """The JSON payload the page's script reads."""
+    where = where or region()
     group_pos = {g["group_key"]: i for i, g in enumerate(rows.groups)}
     groups = list(rows.groups)
     unknown_group = len(groups)
@@ -117,11 +124,16 @@ def shape(rows: MartRows) -> dict[str, Any]:
 
     group_ids = {g["group_id"]: i for i, g in enumerate(groups) if g["group_id"]}
     words: dict[str, int] = {}
-    title_words = [[words.setdefault(w, len(words)) for w in tokenize(t)] for t in titles]
+    title_words = [[words.setdefault(w, len(words)) for w in ws] for ws in tokenize_titles(titles)]
     months = [f"{(base + i) // 12}-{(base + i) % 12 + 1:02d}" for i in range(max(cols["m"]) + 1)]
     unmapped = sum(1 for e in rows.events if e["venue_key"] not in mappable)
     return {
         "generated": rows.now.astimezone(ZoneInfo(LOCAL_TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z"),
+        "region": {
+            "name": where.region_name,
+            "title": title_for(where),
+            "timezone": LOCAL_TIMEZONE,
+        },
         "months": months,
         "modes": list(MODES),
         "cities": list(cities),
@@ -143,7 +155,13 @@ def shape(rows: MartRows) -> dict[str, Any]:
         "events": cols,
         "upcoming": [_upcoming(u, group_ids, cities) for u in rows.upcoming],
         "notes": {"cancelled": rows.cancelled, "unmapped": unmapped},
-        "outline": [ring for county in load_outline() for ring in county["rings"]],
+        "outline": basemap(
+            view_box(
+                (v["lon"], v["lat"])
+                for v in rows.venues
+                if v["venue_key"] in mappable and v["venue_key"] in used_venues
+            )
+        ),
     }
 
 

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 TITLE = "Bay Area Dating & Singles Meetups"
+"""The title of the default region; a page takes its own from the payload's region."""
 
 _CARDS = """
 <div class="kpis" data-events="0">
@@ -41,7 +42,7 @@ _VIEWS = (
         "Venues sized by events; click one to filter. "
         "Online events and venues without coordinates are not plotted.",
     ),
-    ("heat", 5, "When: weekday \u00d7 hour", "Bay Area local time; click a cell to filter."),
+    ("heat", 5, "When: weekday \u00d7 hour", "{region} local time; click a cell to filter."),
     ("groups", 4, "Top 10 groups by events", "Click to filter by group."),
     ("venues", 4, "Top 10 venues by events", "Click to filter by venue."),
     ("modes", 4, "Online vs in person", "Share of events; click a slice to filter."),
@@ -88,7 +89,7 @@ def json_for_html(payload: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _page(body: str, css: str, script: str | None, data: str | None) -> str:
+def _page(body: str, css: str, script: str | None, data: str | None, title: str = TITLE) -> str:
     csp = f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
     csp += "form-action 'none'"
     if script is not None:
@@ -98,7 +99,7 @@ def _page(body: str, css: str, script: str | None, data: str | None) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(TITLE)}</title>",
+        f"<title>{html.escape(title)}</title>",
         f"<style>{css}</style></head><body>",
         body,
     ]
@@ -113,18 +114,22 @@ def render_dashboard(payload: dict[str, Any]) -> str:
     """The full dashboard for a non-empty payload (see `model.shape`)."""
     months = payload["months"]
     notes = payload["notes"]
+    where = payload["region"]
+    title = where["title"]
     sub = (
-        f"{len(months)} months of Meetup events, {months[0]} to {months[-1]} · "
-        f"generated {payload['generated']}"
+        f"{len(months)} months of Meetup events in {where['name']}, {months[0]} to "
+        f"{months[-1]} · generated {payload['generated']}"
     )
+    credits = "; ".join(payload["outline"]["credits"]) or "none shipped for this area"
     cards = [_CARDS]
     for view, span, heading, hint in _VIEWS:
         cards.append(
             f'<section class="card span-{span}" data-view="{view}"><h2>{html.escape(heading)}'
-            f'</h2><div class="hint">{html.escape(hint)}</div><div class="body"></div></section>'
+            f'</h2><div class="hint">{html.escape(hint.format(region=where["name"]))}</div>'
+            '<div class="body"></div></section>'
         )
     body = (
-        f'<header class="top"><h1>{html.escape(TITLE)}</h1>'
+        f'<header class="top"><h1>{html.escape(title)}</h1>'
         f'<div class="sub">{html.escape(sub)}</div>'
         '<div class="filters"><label for="city">City</label><select id="city"></select>'
         '<span id="chips"></span><button type="button" class="reset" id="reset" disabled>'
@@ -134,14 +139,15 @@ def render_dashboard(payload: dict[str, Any]) -> str:
         f"<main>{''.join(cards)}</main>"
         f"<footer>Cancelled events ({notes['cancelled']:,}) are left out. "
         f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
-        "are counted everywhere but the map. Times are Bay Area local time. "
-        "Data: Meetup.com via the meetup-pipeline marts. Map outline: US Census Bureau "
-        "cartographic boundaries (public domain) via us-atlas (ISC).</footer>"
+        f"are counted everywhere but the map. Times are {html.escape(where['name'])} local "
+        f"time ({html.escape(where['timezone'])}). Data: Meetup.com via the meetup-pipeline "
+        f"marts. Map outline: {html.escape(credits)}.</footer>"
     )
-    return _page(body, _asset("dashboard.css"), page_script(), json_for_html(payload))
+    page_data = json_for_html(payload)
+    return _page(body, _asset("dashboard.css"), page_script(), page_data, title)
 
 
-def render_empty(reason: str) -> str:
+def render_empty(reason: str, title: str = TITLE) -> str:
     """The friendly page for a warehouse with nothing to show yet."""
     body = (
         '<div class="nodata" data-state="empty"><h1>No data yet</h1>'
@@ -150,4 +156,4 @@ def render_empty(reason: str) -> str:
         "--select '*'</code>), then rebuild this page with "
         "<code>meetup-pipeline dashboard --build</code>.</p></div>"
     )
-    return _page(body, _asset("dashboard.css"), None, None)
+    return _page(body, _asset("dashboard.css"), None, None, title)

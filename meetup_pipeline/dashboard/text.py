@@ -6,6 +6,9 @@ lower-cased, possessives folded, and filtered by a standard English stopword lis
 """
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 # A standard English stopword list (the classic SMART/NLTK core), plus title noise such
@@ -30,19 +33,70 @@ STOPWORDS: frozenset[str] = frozenset(
 _WORD = re.compile("[^\\W_]+(?:['\u2019\\-][^\\W_]+)*")
 
 
-def tokenize(title: str) -> list[str]:
-    """Distinct content words of a title, in order of first appearance."""
-    seen: dict[str, None] = {}
+MIN_BIGRAM_TITLES = 2
+BIGRAM_SHARE = 0.6
+"""A pair of words is one term ("san francisco", "speed dating") when it occurs in at least
+`MIN_BIGRAM_TITLES` titles and accounts for this share of its rarer word's uses."""
+
+
+def _words(title: str) -> list[str | None]:
+    """A title's words in order, lower-cased; None where a stopword or number breaks it."""
+    out: list[str | None] = []
     for raw in _WORD.findall(title.lower()):
         word = raw.replace("\u2019", "'")
         if word.endswith("'s"):
             word = word[:-2]
-        if len(word) < 2 or word.isdigit() or word in STOPWORDS:
-            continue
-        if re.fullmatch(r"\d+(st|nd|rd|th|pm|am)", word):
-            continue
-        seen.setdefault(word, None)
-    return list(seen)
+        content = not (len(word) < 2 or word.isdigit() or word in STOPWORDS)
+        if content and re.fullmatch(r"\d+(st|nd|rd|th|pm|am)", word):
+            content = False
+        out.append(word if content else None)
+    return out
+
+
+def tokenize(title: str) -> list[str]:
+    """Distinct content words of a title, in order of first appearance."""
+    return list(dict.fromkeys(w for w in _words(title) if w))
+
+
+def _pairs(words: list[str | None]) -> set[tuple[str, str]]:
+    return {(a, b) for a, b in pairwise(words) if a and b and a != b}
+
+
+def common_bigrams(titles: Iterable[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs that behave as one term across `titles` (see `BIGRAM_SHARE`)."""
+    singles: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for title in titles:
+        words = _words(title)
+        singles.update({w for w in words if w})
+        pairs.update(_pairs(words))
+    return {
+        (a, b)
+        for (a, b), n in pairs.items()
+        if n >= MIN_BIGRAM_TITLES and n >= BIGRAM_SHARE * min(singles[a], singles[b])
+    }
+
+
+def tokenize_titles(titles: Sequence[str]) -> list[list[str]]:
+    """Each title's distinct terms: common bigrams kept whole ("san francisco"), else words."""
+    bigrams = common_bigrams(titles)
+    out = []
+    for title in titles:
+        words = _words(title)
+        terms: dict[str, None] = {}
+        i = 0
+        while i < len(words):
+            word = words[i]
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if word and nxt and (word, nxt) in bigrams:
+                terms.setdefault(f"{word} {nxt}", None)
+                i += 2
+                continue
+            if word:
+                terms.setdefault(word, None)
+            i += 1
+        out.append(list(terms))
+    return out
 
 
 def safe_url(url: str | None) -> str | None:

@@ -157,16 +157,26 @@ function mapView() {
   s("rect", { class: "map-bg", x: 0.5, y: 0.5, width: width - 1, height: height - 1, rx: 10 }, svg);
   const clip = s("clipPath", { id: "map-clip" }, s("defs", {}, svg));
   s("rect", { x: 1, y: 1, width: width - 2, height: height - 2, rx: 10 }, clip);
-  if (DATA.outline && DATA.outline.length) {
-    // County shapes (US Census, public domain, via us-atlas): land, with the bay as water.
+  // Land from Natural Earth countries (clipped to the view when the page was built), with
+  // county lines where the package has them: what lies outside the land really is sea.
+  const outline = DATA.outline || { land: [], lines: [] };
+  const ringsPath = (rings) => {
     let d = "";
-    for (const ring of DATA.outline) {
+    for (const ring of rings) {
       for (let j = 0; j < ring.length; j += 2)
         d += (j ? "L" : "M") + px(ring[j]).toFixed(1) + " " + py(ring[j + 1]).toFixed(1);
       d += "Z";
     }
-    s("path", { class: "land", d: d, "clip-path": "url(#map-clip)" }, svg);
-  }
+    return d;
+  };
+  if (outline.land.length)
+    s("path", { class: "land", d: ringsPath(outline.land), "clip-path": "url(#map-clip)" }, svg);
+  if (outline.lines.length)
+    s(
+      "path",
+      { class: "county-lines", d: ringsPath(outline.lines), "clip-path": "url(#map-clip)" },
+      svg,
+    );
   const grid = s("g", { "clip-path": "url(#map-clip)" }, svg);
   for (let x = Math.ceil(x0 * 4) / 4; x <= x1; x += 0.25)
     s("line", { class: "map-grid", x1: px(x), x2: px(x), y1: 0, y2: height }, grid);
@@ -176,7 +186,8 @@ function mapView() {
   const order = pts.slice().sort((a, b) => counts[b] - counts[a]);
   let marks = 0,
     total = 0;
-  const cityAt = {};
+  const cityAt = {},
+    dots = [];
   for (const v of order) {
     const c = DATA.venues.city[v];
     if (c) {
@@ -187,13 +198,17 @@ function mapView() {
       a[3] += counts[v];
     }
     if (!counts[v]) continue;
+    const cx = px(lon[v]),
+      cy = py(lat[v]),
+      r = 2.5 + 13 * Math.sqrt(counts[v] / max);
+    dots.push([cx, cy, r]);
     const dot = s(
       "circle",
       {
         class: "venue mark" + (state.venue.has(v) ? " sel" : ""),
-        cx: px(lon[v]).toFixed(1),
-        cy: py(lat[v]).toFixed(1),
-        r: (2.5 + 13 * Math.sqrt(counts[v] / max)).toFixed(1),
+        cx: cx.toFixed(1),
+        cy: cy.toFixed(1),
+        r: r.toFixed(1),
       },
       svg,
     );
@@ -202,23 +217,39 @@ function mapView() {
     marks++;
     total += counts[v];
   }
-  // Label the busiest cities at their venues' centroid, skipping labels that would collide.
+  // Label the busiest cities near their venues' centroid, at the first spot (above, below,
+  // right, left, then farther out) that covers no marker and no other label; else not at all.
+  const labels = s("g", { class: "city-labels" }, svg);
   const placed = [];
+  const hitsDot = (b) =>
+    dots.some(([cx, cy, r]) => {
+      const nx = Math.max(b[0], Math.min(cx, b[2])),
+        ny = Math.max(b[1], Math.min(cy, b[3]));
+      return (nx - cx) ** 2 + (ny - cy) ** 2 < (r + 1) ** 2;
+    });
+  const hitsLabel = (b) =>
+    placed.some((o) => b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]);
   const cities = Object.keys(cityAt).sort(
     (a, b) => cityAt[b][3] - cityAt[a][3] || cityAt[b][2] - cityAt[a][2],
   );
   for (const c of cities) {
+    if (placed.length >= 10) break;
     const a = cityAt[c],
       x = px(a[0] / a[2]),
-      y = py(a[1] / a[2]) - 12,
-      w = 6.2 * c.length + 6;
-    if (
-      placed.length >= 10 ||
-      placed.some((b) => Math.abs(b[0] - x) < (b[2] + w) / 2 && Math.abs(b[1] - y) < 14)
-    )
-      continue;
-    placed.push([x, y, w]);
-    s("text", { class: "city-label", x: x, y: y, "text-anchor": "middle" }, svg, c);
+      y = py(a[1] / a[2]),
+      w = 6.2 * c.length + 6,
+      hh = 14;
+    const spots = [];
+    for (const d of [14, 26, 40])
+      spots.push([x, y - d], [x, y + d + hh / 2], [x + d + w / 2, y + 4], [x - d - w / 2, y + 4]);
+    for (const [lx, ly] of spots) {
+      const box = [lx - w / 2, ly - hh + 3, lx + w / 2, ly + 3];
+      if (box[0] < 2 || box[2] > width - 2 || box[1] < 2 || box[3] > height - 2) continue;
+      if (hitsDot(box) || hitsLabel(box)) continue;
+      placed.push(box);
+      s("text", { class: "city-label", x: lx.toFixed(1), y: ly.toFixed(1), "text-anchor": "middle" }, labels, c);
+      break;
+    }
   }
   setTotal("map", total, marks);
 }
@@ -289,12 +320,55 @@ function mix(a, b, t) {
   return "rgb(" + a.map((x, i) => Math.round(x + (b[i] - x) * t)).join(",") + ")";
 }
 
+// Days since 1970-01-01 of event i (its local date), for the finer trend grains.
+function dayOf(i) {
+  const [y, m] = DATA.months[M[i]].split("-");
+  return Math.round(Date.UTC(+y, +m - 1, D[i]) / 86400000);
+}
+function dayLabel(day) {
+  const dt = new Date(day * 86400000);
+  return MONTHS[dt.getUTCMonth()] + " " + dt.getUTCDate();
+}
+
 function trend() {
   const el = body("trend");
-  const rs = countBy(0, M, NM, R),
+  const lo0 = state.range ? state.range[0] : 0,
+    hi0 = state.range ? state.range[1] : NM - 1;
+  const months = hi0 - lo0 + 1;
+  // A quarter by month is three points: short ranges are drawn by week or by day.
+  const grain = months <= 2 ? "day" : months <= 9 ? "week" : "month";
+  let lo, hi, rs, qs, label;
+  if (grain === "month") {
+    rs = countBy(0, M, NM, R);
     qs = countBy(0, M, NM, Q);
-  const lo = state.range ? state.range[0] : 0,
-    hi = state.range ? state.range[1] : NM - 1;
+    lo = lo0;
+    hi = hi0;
+    label = monthLabel;
+  } else {
+    const [y0, m0] = DATA.months[lo0].split("-"),
+      [y1, m1] = DATA.months[hi0].split("-");
+    const first = Math.round(Date.UTC(+y0, +m0 - 1, 1) / 86400000),
+      last = Math.round(Date.UTC(+y1, +m1, 1) / 86400000) - 1;
+    // weeks start on Monday; 1970-01-01 was a Thursday
+    const key = grain === "day" ? (d) => d : (d) => Math.floor((d + 3) / 7);
+    lo = key(first);
+    hi = key(last);
+    rs = new Float64Array(hi - lo + 1);
+    qs = new Float64Array(hi - lo + 1);
+    for (let i = 0; i < N; i++) {
+      if (fail[i]) continue;
+      const k = key(dayOf(i)) - lo;
+      if (k < 0 || k > hi - lo) continue;
+      rs[k] += R[i];
+      qs[k] += Q[i];
+    }
+    rs = offsetBy(rs, lo);
+    qs = offsetBy(qs, lo);
+    label = grain === "day" ? dayLabel : (w) => "wk of " + dayLabel(w * 7 - 3);
+  }
+  const heading = document.querySelector('[data-view="trend"] h2');
+  heading.textContent = "RSVPs and waitlists per " + grain;
+  el.parentNode.dataset.grain = grain;
   const n = hi - lo + 1,
     width = widthOf(el, 600),
     height = 200,
@@ -311,16 +385,16 @@ function trend() {
     max = ticks[ticks.length - 1];
   const svg = s(
     "svg",
-    { width: width, height: height, role: "img", "aria-label": "RSVPs and waitlists per month" },
+    { width: width, height: height, role: "img", "aria-label": "RSVPs and waitlists per " + grain },
     el,
   );
   const g = s("g", { transform: "translate(" + pad.l + "," + pad.t + ")" }, svg);
   const x = (m) => (n === 1 ? iw / 2 : ((m - lo) / (n - 1)) * iw),
     y = (v) => ih - (ih * v) / max;
   yAxis(g, ticks, iw, y);
-  const every = Math.max(1, Math.ceil(n / 8));
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(iw / 80))));
   for (let m = lo; m <= hi; m += every)
-    s("text", { x: x(m), y: ih + 16, "text-anchor": "middle" }, g, monthLabel(m));
+    s("text", { x: x(m), y: ih + 16, "text-anchor": "middle" }, g, label(m));
   let marks = 0;
   [
     [rs, "#e0245e", "RSVPs (yes)"],
@@ -341,7 +415,15 @@ function trend() {
     tip(
       s(
         "path",
-        { class: "mark", d: d, fill: "none", stroke: color, "stroke-width": 2, "stroke-linejoin": "round" },
+        {
+          class: "mark",
+          d: d,
+          fill: "none",
+          stroke: color,
+          "stroke-width": 2,
+          "stroke-linejoin": "round",
+          "data-points": String(n),
+        },
         g,
       ),
       name,
@@ -358,4 +440,10 @@ function trend() {
     it.appendChild(document.createTextNode(t));
   });
   setTotal("trend", total, marks);
+}
+// An array read as a[k] for k in [offset, offset + length): the finer grains' bucket keys.
+function offsetBy(arr, offset) {
+  const out = {};
+  for (let k = 0; k < arr.length; k++) out[offset + k] = arr[k];
+  return out;
 }

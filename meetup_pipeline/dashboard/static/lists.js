@@ -185,7 +185,7 @@ function groupTable() {
       rows.push({ g: g, name: DATA.groups.name[g], events: ev[g], rsvps: rs[g], avg: rs[g] / ev[g] });
   const { key, dir } = state.sort;
   rows.sort((a, b) => (key === "name" ? a.name.localeCompare(b.name) : a[key] - b[key]) * dir || a.g - b.g);
-  const wrap = h("div", { class: "table-scroll" }, el);
+  const wrap = h("div", { class: "table-scroll", tabindex: "0" }, el);
   const table = h("table", { class: "groups" }, wrap);
   const head = h("tr", {}, h("thead", {}, table));
   [
@@ -210,6 +210,17 @@ function groupTable() {
     h("td", { class: "n" }, tr, fmt.format(r.events));
     h("td", { class: "n" }, tr, fmt1.format(r.avg));
   }
+  // Say that the table scrolls: a shadow at the cut edge and a line under it.
+  if (wrap.scrollHeight > wrap.clientHeight + 2) {
+    wrap.classList.add("scrolls");
+    const shown = Math.max(1, Math.floor(wrap.clientHeight / 34) - 1);
+    h(
+      "div",
+      { class: "scroll-cue" },
+      el,
+      fmt.format(rows.length) + " groups; about " + shown + " fit here: scroll the table for the rest ↓",
+    );
+  }
   setTotal(
     "table",
     rows.reduce((a, r) => a + r.events, 0),
@@ -226,11 +237,11 @@ function upcoming() {
         (!state.group.size || state.group.has(u.g)) &&
         (!state.mode.size || state.mode.has(u.online ? 1 : 0)),
     )
-    .slice(0, 12);
-  const rows = h("div", { class: "rows up" }, el);
+    .slice(0, 40);
+  const rows = h("div", { class: "rows up", tabindex: "0" }, el);
   for (const u of list) {
     const row = h("div", { class: "row mark" }, rows);
-    // Bay Area wall time as given: parsed by hand, so the viewer's zone never shifts it.
+    // The region's wall time as given: parsed by hand, so the viewer's zone never shifts it.
     const [y, mo, d] = u.when.slice(0, 10).split("-").map(Number);
     const wd = (new Date(Date.UTC(y, mo - 1, d)).getUTCDay() + 6) % 7;
     const chip = h("div", { class: "date-chip" }, row, DAYS[wd] + " " + u.when.slice(11, 16));
@@ -246,6 +257,18 @@ function upcoming() {
     h("span", { class: "num" }, row, fmt.format(u.rsvp));
   }
   if (!list.length) h("div", { class: "empty-note" }, el, "No upcoming events match the filters.");
+  // Beside the top events (wide layout) the list is as tall as they are and scrolls, so
+  // neither card is left half empty.
+  const events = document.querySelector('[data-view="events"]'),
+    card = el.parentNode;
+  rows.style.maxHeight = "";
+  if (list.length && events.offsetTop === card.offsetTop) {
+    const target = events.querySelector(".body").offsetHeight;
+    if (target > 80 && rows.scrollHeight > target) {
+      rows.style.maxHeight = target + "px";
+      rows.classList.add("scrolls");
+    }
+  }
   setTotal("upcoming", list.length, list.length);
 }
 
