@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings import SettingsError, meetup_home
 
 
 def _warehouse(args: argparse.Namespace) -> int:
@@ -55,8 +55,9 @@ def _materialize(args: argparse.Namespace) -> int:
         try:
             preflight.check_partition_key(key or "")
         except preflight.PreflightError as exc:
-            problems.append(exc.message)
-            print(f"Error: {exc.message}", file=sys.stderr)
+            if exc.message not in problems:
+                problems.append(exc.message)
+                print(f"Error: {exc.message}", file=sys.stderr)
     if not problems and len(keys) == 2 and str(keys[0]) > str(keys[1]):
         problems.append("range")
         print(f"Error: the range starts after it ends: use {keys[1]}...{keys[0]}", file=sys.stderr)
@@ -98,7 +99,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:  # e.g. a bad MEETUP_TIMEZONE, met while importing
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

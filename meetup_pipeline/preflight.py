@@ -28,11 +28,9 @@ import click
 import dagster as dg
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
 from meetup_pipeline.settings import (
-    LOCAL_TIMEZONE,
     PARTITIONS_START_DATE,
     SettingsError,
     meetup_home,
@@ -62,6 +60,11 @@ class PreflightError(click.ClickException):
 
 def check_partition_key(key: str, now: datetime | None = None) -> str:
     """`key` if it is a day the pipeline has (2008-01-01 up to the newest complete day)."""
+    try:
+        from meetup_pipeline.assets.partitions import daily
+        from meetup_pipeline.settings import LOCAL_TIMEZONE
+    except SettingsError as exc:  # the days depend on MEETUP_TIMEZONE
+        raise PreflightError(str(exc)) from None
     with dg.partition_loading_context(effective_dt=now):
         last = daily.get_last_partition_key()
     valid = f"days run from {PARTITIONS_START_DATE} to {last} (yesterday in {LOCAL_TIMEZONE})"
@@ -245,9 +248,12 @@ def run_checks(
     for label, check in checks:
         try:
             click.echo(f"{label}: {check()}")
-        except PreflightError as exc:
-            problems.append(exc.message)
-            click.echo(f"Error: {exc.message}", err=True)
+        except (PreflightError, SettingsError) as exc:
+            message = exc.message if isinstance(exc, PreflightError) else str(exc)
+            if message in problems:  # one bad setting (MEETUP_TIMEZONE) fails many checks
+                continue
+            problems.append(message)
+            click.echo(f"Error: {message}", err=True)
     return problems
 
 

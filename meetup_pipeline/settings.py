@@ -159,8 +159,19 @@ def region() -> Region:
     return parse_region()
 
 
-LOCAL_TIMEZONE = parse_timezone()
-"""A partition is one calendar day in this zone (`MEETUP_TIMEZONE`, default Bay Area)."""
+@cache
+def local_timezone() -> str:
+    """A partition is one calendar day in this zone (`MEETUP_TIMEZONE`, default Bay Area)."""
+    return parse_timezone()
+
+
+def __getattr__(name: str) -> Any:
+    """`LOCAL_TIMEZONE`, resolved on first use: importing this module never fails, so a
+    command that only needs `meetup_home` still runs, and a CLI can report a bad
+    `MEETUP_TIMEZONE` as its one-line error instead of a traceback."""
+    if name == "LOCAL_TIMEZONE":
+        return local_timezone()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def meetup_home() -> Path:

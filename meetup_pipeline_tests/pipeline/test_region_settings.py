@@ -3,6 +3,10 @@ warehouse's recorded time zone (a different one is refused, days are never mixed
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -145,9 +149,6 @@ def test_a_bad_value_is_one_line_naming_the_variable(env: dict[str, str], messag
 
 
 def test_a_bad_time_zone_stops_the_code_location_in_one_line() -> None:
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", "import meetup_pipeline.assets.partitions"],
         env={"MEETUP_TIMEZONE": "Mars/Olympus_Mons", "PATH": "/usr/bin:/bin"},
@@ -161,6 +162,26 @@ def test_a_bad_time_zone_stops_the_code_location_in_one_line() -> None:
         "IANA time zone name: use one such as Africa/Lagos or Europe/Berlin, or unset it for "
         "America/Los_Angeles."
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("MEETUP_TIMEZONE", "Mars/Olympus_Mons"), ("MEETUP_SEARCH_LAT", "north")],
+)
+def test_materialize_reports_a_bad_region_setting_in_one_line(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_HOME", "MEETUP_"))}
+    env.update({"MEETUP_HOME": str(tmp_path), variable: value})
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "meetup-pipeline"), "materialize", "--dry-run",
+         "--partition-range", "2024-01-01...2024-01-03"],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert done.returncode == 2 and len(errors) == 1, done.stderr
+    assert errors[0].startswith(f"Error: {variable}={value!r} is not")
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_the_sandbox_follows_the_search_settings_or_its_own() -> None:
