@@ -15,7 +15,8 @@ Charting choice: hand-written vanilla JavaScript drawing SVG/HTML, with no libra
   no network at all.
 
 Layout: `queries` (SQL), `model` (shaping into the compact payload), `text` (tokenizing,
-stopwords, URL safety), `outline` (the shipped county shapes and their provenance),
-`render` (the HTML page), `build` (the whole job), `cli`; the page's script and styles
+stopwords, bigram terms, URL safety), `outline` (the shipped Bay Area county shapes and their
+provenance), `basemap` (land for any region from the shipped Natural Earth countries, clipped
+to the venues' view), `render` (the HTML page; title and notes from `MEETUP_REGION_NAME`), `build` (the whole job), `cli`; the page's script and styles
 are `static/*.js|css`.
 """

@@ -1,4 +1,5 @@
-"""The map's Bay Area outline: county shapes shipped with the package, never fetched.
+"""The map's Bay Area county lines: shapes shipped with the package, never fetched (the
+land of any region comes from `basemap.py`).
 
 Provenance (why it is legal to ship): `static/bayarea-counties.json` is derived from
 `counties-10m.json` of the npm package us-atlas 3.0.1 (ISC license, Copyright 2013-2019
