@@ -17,6 +17,6 @@ Charting choice: hand-written vanilla JavaScript drawing SVG/HTML, with no libra
 Layout: `queries` (SQL), `model` (shaping into the compact payload), `text` (tokenizing,
 stopwords, bigram terms, URL safety), `outline` (the shipped Bay Area county shapes and their
 provenance), `basemap` (land for any region from the shipped Natural Earth countries, clipped
-to the venues' view), `render` (the HTML page; title and notes from `MEETUP_REGION_NAME`), `build` (the whole job), `cli`; the page's script and styles
-are `static/*.js|css`.
+to the venues' view), `render` (the HTML page; title and notes from `MEETUP_REGION_NAME`),
+`build` (the whole job), `cli`; the page's script and styles are `static/*.js|css`.
 """
