@@ -267,3 +267,41 @@ def test_preflight_names_the_fix(engine: sa.Engine, warehouse_url: URL) -> None:
     assert check_timezone({**env, "MEETUP_TIMEZONE": "Africa/Lagos"}) == (
         "Africa/Lagos (the warehouse's zone)"
     )
+
+
+SCHEDULE_PROBE = """
+from datetime import datetime
+from zoneinfo import ZoneInfo
+import dagster as dg
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.schedules import daily_schedule, daily_window
+instant = datetime(2024, 3, 31, 0, 30, tzinfo=ZoneInfo("Africa/Lagos"))
+with dg.partition_loading_context(effective_dt=instant):
+    last = daily.get_last_partition_key()
+window = daily.time_window_for_partition_key("2024-03-30")
+print(daily.timezone, daily_schedule.execution_timezone, last, daily_window(instant)[1],
+      window.start.isoformat(), window.end.isoformat())
+"""
+
+
+def test_partitions_and_schedule_are_lagos_days() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_HOME", "MEETUP_"))}
+    env["MEETUP_TIMEZONE"] = "Africa/Lagos"
+    done = subprocess.run(
+        [sys.executable, "-c", SCHEDULE_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # 00:30 in Lagos is still 2024-03-30 in UTC and in the Bay Area; Lagos's yesterday is 03-30.
+    assert done.stdout.split() == [
+        "Africa/Lagos",
+        "Africa/Lagos",
+        "2024-03-30",
+        "2024-03-30",
+        "2024-03-30T00:00:00+01:00",
+        "2024-03-31T00:00:00+01:00",
+    ]
