@@ -171,25 +171,36 @@ def _echoing_token_server(form: dict[str, str]) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("fault", "error", "shown"),
     [
         (
             lambda r: httpx.Response(403, text=f"denied {r.headers['Authorization']}"),
             MeetupHTTPError,
+            "HTTP 403 from the Meetup API: denied Bearer [REDACTED]",
         ),
         (
             lambda r: httpx.Response(
                 200, json={"errors": [{"message": f"bad {r.headers['Authorization']}"}]}
             ),
             MeetupQueryError,
+            "the API rejected the query: bad Bearer [REDACTED]",
         ),
-        (lambda r: httpx.Response(401, text=r.headers["Authorization"]), MeetupAuthError),
-        (lambda r: httpx.Response(500, text=r.headers["Authorization"]), MeetupRetryError),
+        # These two never quote the body that echoes the token: only its status.
+        (
+            lambda r: httpx.Response(401, text=r.headers["Authorization"]),
+            MeetupAuthError,
+            "(HTTP 401) again after a token refresh",
+        ),
+        (
+            lambda r: httpx.Response(500, text=r.headers["Authorization"]),
+            MeetupRetryError,
+            "gave up after 2 attempts (last problem: HTTP 500)",
+        ),
     ],
     ids=["403", "validation", "401", "500"],
 )
 def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
-    fake, clock, caplog: pytest.LogCaptureFixture, fault, error
+    fake, clock, caplog: pytest.LogCaptureFixture, fault, error, shown
 ) -> None:
     resource = MeetupResource(
         api_url=API,
@@ -217,7 +228,13 @@ def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
     exposed = "\n".join([str(exc), repr(exc), caplog.text, str(stats.as_dict()), repr(resource)])
     for secret in [*SECRETS.values(), minted]:
         assert secret not in exposed
-    assert "[REDACTED]" in str(exc) or error in (MeetupAuthError, MeetupRetryError)
+    assert shown in str(exc)
+    # every echoed credential that reached the message was masked, not cut off
+    assert str(exc).count("Bearer") == str(exc).count("Bearer [REDACTED]")
+    if error is MeetupAuthError:
+        assert stats.token_refreshes == 1  # the token really was replaced before giving up
+    if error is MeetupRetryError:
+        assert stats.retries == 1
 
 
 def test_extract_window_is_sync_even_inside_a_running_loop() -> None:
