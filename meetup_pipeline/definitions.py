@@ -4,7 +4,8 @@ import dagster as dg
 
 from meetup_pipeline import checks, schedules, sensors
 from meetup_pipeline.assets import dashboard, marts, raw, staging
-from meetup_pipeline.meetup import MeetupResource, meetup_resource_from_env
+from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
 
