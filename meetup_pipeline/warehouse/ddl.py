@@ -70,9 +70,9 @@ RULES: tuple[str, ...] = (
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
         SELECT upper(btrim(COALESCE(event_type, ''))) = 'ONLINE'
-            OR (rules.physical_venue(venues) IS NULL
-                AND EXISTS (SELECT 1 FROM jsonb_array_elements(rules.json_array(venues)) AS v
-                            WHERE rules.is_online_placeholder(v)))
+            OR COALESCE((SELECT bool_or(rules.is_online_placeholder(v))
+                                AND NOT bool_or(rules.is_physical_venue(v))
+                         FROM jsonb_array_elements(rules.json_array(venues)) AS v), false)
     $$
     """,
     # A point that can be a place: both values present and in range, and not (0, 0), the
