@@ -27,6 +27,7 @@ import httpx
 from meetup_pipeline.meetup.models import Extraction
 from meetup_pipeline.meetup.ratelimit import PointsBudget
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import RateLimitConfig, SandboxConfig
 
@@ -45,7 +46,7 @@ async def _extract(
         resource = MeetupResource(api_url=url, points_per_minute=points)
         transport: httpx.AsyncBaseTransport | None = None
     else:
-        resource = MeetupResource(points_per_minute=points)
+        resource = SandboxMeetupResource(points_per_minute=points)
         limit = RateLimitConfig() if paced else RateLimitConfig(enabled=False)
         transport = sandbox_transport(SandboxConfig(scale=scale, rate_limit=limit))
     async with resource.http_client(transport) as http:

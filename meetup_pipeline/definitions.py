@@ -2,11 +2,15 @@
 
 import dagster as dg
 
-from meetup_pipeline import checks, schedules, sensors
-from meetup_pipeline.assets import dashboard, marts, raw, staging
-from meetup_pipeline.meetup import MeetupResource, meetup_resource_from_env
+from meetup_pipeline.assets import chosen_dagster_features
+from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
+
+with chosen_dagster_features():
+    from meetup_pipeline import checks, schedules, sensors
+    from meetup_pipeline.assets import dashboard, marts, raw, staging
 
 partitioned_assets = [raw.raw_meetup, *staging.assets, *marts.partitioned_assets]
 snapshot_assets = [marts.upcoming_events, dashboard.dashboard]

@@ -26,10 +26,13 @@ from urllib.parse import urlsplit
 
 import click
 import dagster as dg
+import httpx
+from dagster._core.errors import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
-from meetup_pipeline.meetup.resource import ENV_VARS
+from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS
+from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import (
     PARTITIONS_START_DATE,
     SettingsError,
@@ -80,22 +83,39 @@ def check_partition_key(key: str, now: datetime | None = None) -> str:
 
 
 def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetKey]:
-    """The asset keys a `dagster asset materialize --select` string picks, or a clear error."""
+    """The asset keys a `dagster asset materialize --select` string picks, or a clear error.
+
+    Parsed and resolved exactly as that command does (`AssetSelection.from_coercible` over
+    the comma-separated parts), so `group:marts`, `key:fact_events`, `fact_events+` and `*`
+    mean here what they mean to Dagster.
+    """
     graph = repo.asset_graph
-    known = {key.to_user_string(): key for key in graph.get_all_asset_keys()}
-    keys: set[dg.AssetKey] = set()
-    for part in (p.strip() for p in select.split(",")):
-        name = part.strip("*+").strip()
-        if not name:  # '*' (everything) or a bare upstream/downstream marker
-            keys |= set(known.values())
-            continue
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=3)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise PreflightError(
-                f"No asset is called {name!r}: {hint}Assets are: {', '.join(sorted(known))}."
-            )
-        keys |= dg.AssetSelection.from_coercible([part]).resolve(graph)
+    known = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
+    try:
+        keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
+    except DagsterInvalidSubsetError:
+        missing = [
+            name
+            for name in (p.strip().strip("*+").strip() for p in select.split(","))
+            if name and ":" not in name and name not in known
+        ]
+        name = missing[0] if missing else select
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise PreflightError(
+            f"No asset is called {name!r}: {hint}Assets are: {', '.join(known)}."
+        ) from None
+    except DagsterError as exc:  # DagsterInvalidAssetSelectionError and kin
+        raise PreflightError(
+            f"The selection {select!r} is not valid Dagster asset selection syntax "
+            f"({str(exc).splitlines()[0]}); e.g. 'fact_events', 'key:fact_events', "
+            "'group:marts', 'fact_events+', '*'."
+        ) from None
+    if not keys:
+        raise PreflightError(
+            f"The selection {select!r} selects no asset. Assets are: {', '.join(known)}; "
+            "groups are raw, staging, marts, dashboard."
+        )
     for assets_def in repo.assets_defs_by_key.values():
         together = set(assets_def.keys)
         if not assets_def.can_subset and keys & together and not together <= keys:
@@ -144,6 +164,93 @@ def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
                 "private key of the Meetup OAuth client."
             )
     return "api"
+
+
+API_TIMEOUT_S = 10.0
+PROBE_QUERY = {"query": "query { __typename }"}
+"""The cheapest GraphQL request: any server that speaks GraphQL answers it."""
+
+
+REGION_FIRST = "not checked until the region settings are fixed"
+
+
+def _region_parses(env: Mapping[str, str]) -> bool:
+    """The sandbox's world falls back to the region settings; "Region" reports those once."""
+    try:
+        parse_region(env)
+    except SettingsError:
+        return False
+    return True
+
+
+def check_sandbox_settings(environ: Mapping[str, str] | None = None) -> str:
+    """`MEETUP_SANDBOX_*` (faults, rate limit, seed, ...) parse, or the variable to fix."""
+    from meetup_pipeline.sandbox.config import SandboxConfig
+
+    env = _env(environ)
+    if not _region_parses(env):
+        return REGION_FIRST
+    try:
+        config = SandboxConfig.from_env(dict(env))
+    except ValueError as exc:
+        raise PreflightError(f"{exc}.") from None
+    faults = env.get("MEETUP_SANDBOX_FAULTS", "").strip()
+    if not faults:
+        return "no faults injected"
+    used = "" if source_for(env) == "sandbox" else " (ignored: the source is not the sandbox)"
+    active = config.faults.model_dump(exclude_defaults=True)
+    shown = ", ".join(f"{k}={v}" for k, v in active.items())
+    return f"faults {shown or 'none'}{used}"
+
+
+def check_api_answers(environ: Mapping[str, str] | None = None) -> str:
+    """One GraphQL request to the configured source; a source that does not answer fails."""
+    env = _env(environ)
+    if source_for(env) == "sandbox":
+        return _sandbox_answers() if _region_parses(env) else REGION_FIRST
+    raw = env.get("MEETUP_API_URL", "").strip() or DEFAULT_API_URL
+    parts = urlsplit(raw)
+    where = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    variable = "MEETUP_API_URL" if env.get("MEETUP_API_URL", "").strip() else "the default URL"
+    headers = {}
+    if token := env.get("MEETUP_ACCESS_TOKEN", "").strip():
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        response = httpx.post(
+            raw, json=PROBE_QUERY, headers=headers, timeout=API_TIMEOUT_S, follow_redirects=False
+        )
+    except (httpx.HTTPError, ValueError) as exc:
+        raise PreflightError(
+            f"The Meetup API at {where} ({variable}) does not answer ({type(exc).__name__}): "
+            "fix MEETUP_API_URL, start the server it names, or unset it to use the offline "
+            "sandbox."
+        ) from None
+    if response.status_code >= 500:
+        raise PreflightError(
+            f"The Meetup API at {where} ({variable}) answers HTTP {response.status_code}: "
+            "check that MEETUP_API_URL names the gql-ext endpoint and that the server is up."
+        )
+    return f"{where} answers (HTTP {response.status_code})"
+
+
+def _sandbox_answers() -> str:
+    """The in-process sandbox's health route (no fault is injected there)."""
+    import asyncio
+
+    from meetup_pipeline.resources import SANDBOX_URL, SandboxMeetupResource
+
+    async def ask() -> httpx.Response:
+        transport = SandboxMeetupResource().default_transport()
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(SANDBOX_URL.replace("/gql-ext", "/healthz"))
+
+    try:
+        response = asyncio.run(ask())
+    except ValueError as exc:  # a MEETUP_SANDBOX_* value the sandbox refuses
+        raise PreflightError(f"{exc}.") from None
+    if response.status_code != 200:
+        raise PreflightError(f"The in-process sandbox answers HTTP {response.status_code}.")
+    return f"the in-process sandbox answers ({response.json().get('groups')} groups)"
 
 
 def warehouse_url(environ: Mapping[str, str] | None = None) -> URL | None:
@@ -229,6 +336,8 @@ def run_checks(
     problems: list[str] = []
     checks = [
         ("Meetup source", lambda: check_meetup_settings(environ)),
+        ("Sandbox settings", lambda: check_sandbox_settings(environ)),
+        ("Meetup API", lambda: check_api_answers(environ)),
         ("Warehouse", lambda: check_warehouse(environ)),
         ("Region", lambda: check_region(environ)),
         ("Time zone", lambda: check_timezone(environ)),

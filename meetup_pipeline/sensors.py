@@ -14,7 +14,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from dagster._core.storage.tags import (
 )
 from dagster._utils.error import SerializableErrorInfo
 
+from meetup_pipeline.redaction import Redactor
 from meetup_pipeline.schedules import RUN_KIND_TAG, UPCOMING_EVENTS
 
 log = logging.getLogger(__name__)
@@ -76,27 +78,35 @@ _WRAPPER_ERRORS = {
 }
 """Dagster's wrappers around the user's exception: the alert shows what they wrap."""
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+@", re.I)
-
 
 class _HideWebhookUrl(logging.Filter):
     """httpx logs every request's URL at INFO; the webhook's URL is a secret."""
 
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.forms = sorted({url, str(httpx.URL(url))}, key=len, reverse=True)
+
     def filter(self, record: logging.LogRecord) -> bool:
-        url = os.environ.get(WEBHOOK_ENV, "").strip()
-        if url:
-            try:
-                message = record.getMessage()
-            except Exception:  # a broken format string must not break logging
-                message = str(record.msg)
-            for form in {url, str(httpx.URL(url))}:
-                message = message.replace(form, f"${WEBHOOK_ENV}")
-            record.msg, record.args = message, None
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not break logging
+            message = str(record.msg)
+        for form in self.forms:
+            message = message.replace(form, f"${WEBHOOK_ENV}")
+        record.msg, record.args = message, None
         return True
 
 
-if not any(isinstance(f, _HideWebhookUrl) for f in logging.getLogger("httpx").filters):
-    logging.getLogger("httpx").addFilter(_HideWebhookUrl())
+@contextmanager
+def _webhook_url_hidden(url: str) -> Iterator[None]:
+    """Hide `url` from httpx's log while it is posted to, and only then."""
+    hide = _HideWebhookUrl(url)
+    logger = logging.getLogger("httpx")
+    logger.addFilter(hide)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hide)
 
 
 # --- failure alerts -------------------------------------------------------------------------
@@ -108,16 +118,13 @@ def _secret_values(environ: Mapping[str, str]) -> list[str]:
         match = re.search(r"://[^\s:/@]+:([^\s@/]+)@", environ.get(name, ""))
         if match:
             values.append(match.group(1))
-    # Longest first, so a secret that contains another is replaced whole.
-    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+    return [v for v in values if v]
 
 
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`text` without URL passwords or the values of known secret variables."""
-    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
-    for secret in _secret_values(os.environ if environ is None else environ):
-        text = text.replace(secret, "***")
-    return text
+    env = os.environ if environ is None else environ
+    return Redactor(_secret_values(env), min_length=4)(text)
 
 
 def first_error_line(error: SerializableErrorInfo | None) -> str | None:
@@ -228,7 +235,8 @@ def post_alert(
     outcome = "not sent"
     for attempt in range(1, attempts + 1):
         try:
-            response = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False)
+            with _webhook_url_hidden(url):
+                response = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False)
         except httpx.HTTPError as exc:
             outcome = f"{type(exc).__name__} on attempt {attempt}/{attempts}"
         else:

@@ -16,8 +16,6 @@ from sqlalchemy.engine import URL
 
 from meetup_pipeline.warehouse.embedded import EmbeddedServer, ensure_server, stop_server
 
-SHARED_MEETUP = Path(__file__).resolve().parents[1].parent / "shared" / "meetup"
-
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_meetup_home() -> Iterator[Path]:

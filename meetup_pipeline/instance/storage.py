@@ -45,6 +45,7 @@ from dagster_postgres.schedule_storage import PostgresScheduleStorage
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import meetup_home
 from meetup_pipeline.warehouse import embedded
 
@@ -197,9 +198,7 @@ def resolve_storage(
 
 def _reason(exc: BaseException, password: str | None) -> str:
     original = getattr(exc, "orig", None) or exc
-    text = re.sub(r"\s+", " ", str(original)).strip()
-    if password:
-        text = text.replace(password, "***")
+    text = mask(re.sub(r"\s+", " ", str(original)).strip(), password)
     return text or type(original).__name__
 
 

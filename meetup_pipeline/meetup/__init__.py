@@ -23,7 +23,7 @@ from .models import (
     TopicCategory,
     Venue,
 )
-from .resource import MeetupResource, meetup_resource_from_env
+from .resource import MeetupResource
 
 __all__ = [
     "Event",
@@ -46,5 +46,4 @@ __all__ = [
     "Topic",
     "TopicCategory",
     "Venue",
-    "meetup_resource_from_env",
 ]

@@ -1,6 +1,7 @@
 """The GraphQL documents the client sends to ``gql-ext``.
 
-Only fields of the October 2025 schema are requested (see ``../shared/meetup``), so the same
+Only fields of the October 2025 schema are requested (vendored in
+``meetup_pipeline_tests/fixtures/meetup/gql-ext.graphql``), so the same
 documents work on the real API and on the sandbox. Events are NOT nested in the group search:
 a group's events come from one paginated ``groupByUrlname.events`` query per window.
 """

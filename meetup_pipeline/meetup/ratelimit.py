@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Hashable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 WINDOW_S = 60.0
@@ -43,30 +43,6 @@ class SystemClock:
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
             await asyncio.sleep(seconds)
-
-
-class FakeClock:
-    """A manual clock: ``sleep`` advances time instantly and records the wait."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._t = 1000.0
-        self._start_wall = start or datetime(2026, 1, 1, tzinfo=UTC)
-        self._start_t = self._t
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self._t
-
-    def now(self) -> datetime:
-        return self._start_wall + timedelta(seconds=self._t - self._start_t)
-
-    def advance(self, seconds: float) -> None:
-        self._t += max(0.0, seconds)
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.advance(seconds)
-        await asyncio.sleep(0)  # still yield, so concurrency behaves like with real sleeps
 
 
 class PointsBudget:

@@ -1,8 +1,10 @@
 """The Dagster resource: Meetup settings from ``MEETUP_*`` variables, and a sync entry point.
 
-Without credentials and without ``MEETUP_API_URL`` the resource talks to the in-process
-sandbox (``meetup_pipeline.sandbox``) so a fresh clone runs end to end offline; it says so in
-the log and reports ``source == "sandbox"`` so the assets can mark their metadata.
+This resource always talks to an API over HTTP (Meetup's, or any server given by
+``MEETUP_API_URL``). Which source a deployment uses is the wiring's choice
+(``meetup_pipeline/resources.py``): with neither credentials nor a URL it wires a subclass
+that serves requests from the in-process sandbox. A subclass changes the source through
+the hooks ``source``, ``default_url``, ``default_transport`` and ``default_budget``.
 """
 
 from __future__ import annotations
@@ -32,8 +34,6 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.meetup.com/gql-ext"
-SANDBOX_URL = "http://meetup-sandbox.invalid/gql-ext"
-"""Only a label: in-process requests go through an ASGI transport, never a socket."""
 
 PALO_ALTO_94305 = (37.4241, -122.1661)
 DEFAULT_QUERIES = [
@@ -69,18 +69,21 @@ def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+    if not loop_running:
+        # Outside the except block: an error of `coro` must not be chained to the probe's
+        # "no running event loop", which would mislead whoever reads the traceback.
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
 
-UNLIMITED_POINTS = 1_000_000_000
-
-
 class MeetupResource(dg.ConfigurableResource):
     """Extraction from Meetup's GraphQL API (or its offline sandbox)."""
 
-    api_url: str | None = Field(default=None, description="MEETUP_API_URL; unset = sandbox")
+    api_url: str | None = Field(default=None, description="MEETUP_API_URL; unset = Meetup's")
     token_url: str | None = Field(default=None, description="OAuth token endpoint override")
     access_token: str | None = Field(default=None, description="static bearer token (secret)")
     client_id: str | None = Field(default=None, description="OAuth client key")
@@ -110,7 +113,6 @@ class MeetupResource(dg.ConfigurableResource):
         default=0.01, description="fail the run past this share of invalid records"
     )
 
-    _announced: bool = PrivateAttr(default=False)
     _auth: TokenProvider | None = PrivateAttr(default=None)
     _redactor: Redactor | None = PrivateAttr(default=None)
 
@@ -166,31 +168,36 @@ class MeetupResource(dg.ConfigurableResource):
             )
         return "none"
 
+    # --- the source: overridden by the wiring's sandbox subclass -------------------------
     @property
     def source(self) -> Literal["sandbox", "api"]:
-        """``sandbox`` when there are neither credentials nor an API URL."""
-        if self.auth_flow() == "none" and not self._set("api_url"):
-            if not self._announced:
-                self._announced = True
-                log.info("using the offline Meetup sandbox (no MEETUP_* credentials or URL set)")
-            return "sandbox"
+        """What the `source` metadata of landed rows says."""
         return "api"
+
+    def default_url(self) -> str:
+        return DEFAULT_API_URL
+
+    def default_transport(self) -> httpx.AsyncBaseTransport | None:
+        """The transport when none is injected; None means the network."""
+        return None
+
+    def default_budget(self, clock: Clock | None) -> PointsBudget | None:
+        """The points budget when none is injected; None means the process-wide one."""
+        return None
 
     @property
     def url(self) -> str:
-        if self._set("api_url"):
-            return self._val("api_url")
-        return SANDBOX_URL if self.source == "sandbox" else DEFAULT_API_URL
+        return self._val("api_url") if self._set("api_url") else self.default_url()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Fail at resource init, before any asset work, on an incomplete credential set."""
-        if self.auth_flow() == "none" and self._set("api_url"):
-            host = (urlsplit(self._val("api_url")).hostname or "").lower()
+        """Fail at resource init, before any asset work, on incomplete or missing credentials."""
+        if self.auth_flow() == "none":
+            host = (urlsplit(self.url).hostname or "").lower()
             if host == "meetup.com" or host.endswith(".meetup.com"):
                 raise MeetupConfigError(
-                    "MEETUP_API_URL points at Meetup but no credentials are set: set "
-                    "MEETUP_ACCESS_TOKEN (or a refresh-token or JWT credential set), or unset "
-                    "MEETUP_API_URL to use the offline sandbox"
+                    "the Meetup API needs credentials: set MEETUP_ACCESS_TOKEN (or a "
+                    "refresh-token or JWT credential set), or unset MEETUP_API_URL to use the "
+                    "offline sandbox"
                 )
 
     def redactor(self) -> Redactor:
@@ -244,33 +251,6 @@ class MeetupResource(dg.ConfigurableResource):
         self._auth = provider
         return provider
 
-    def _sandbox_transport(self, config: Any = None) -> httpx.AsyncBaseTransport:
-        try:
-            from meetup_pipeline.sandbox.app import sandbox_transport
-        except ImportError as exc:  # pragma: no cover - the sandbox ships with the package
-            raise MeetupConfigError(
-                "no MEETUP_* credentials or MEETUP_API_URL are set and the offline sandbox "
-                f"is unavailable ({exc.__class__.__name__}: {exc})"
-            ) from None
-        return sandbox_transport(config or self._sandbox_config())
-
-    def _sandbox_config(self) -> Any:
-        """The in-process sandbox's settings.
-
-        It throttles only when `MEETUP_SANDBOX_RATE_LIMIT` asks for it: a local stand-in
-        that paced every run at Meetup's 500 points a minute would make each quickstart
-        and test wait minutes for nothing. Rehearse the real budget with
-        `MEETUP_SANDBOX_RATE_LIMIT=graphql` (or `http429`); the client then paces itself.
-        """
-        from meetup_pipeline.sandbox.config import SandboxConfig
-
-        config = SandboxConfig.from_env()
-        if not os.environ.get("MEETUP_SANDBOX_RATE_LIMIT", "").strip():
-            config = config.model_copy(
-                update={"rate_limit": config.rate_limit.model_copy(update={"enabled": False})}
-            )
-        return config
-
     def build_client(
         self,
         http: httpx.AsyncClient,
@@ -321,8 +301,8 @@ class MeetupResource(dg.ConfigurableResource):
         )
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-        if transport is None and self.source == "sandbox":
-            transport = self._sandbox_transport()
+        if transport is None:
+            transport = self.default_transport()
         limits = httpx.Limits(max_connections=max(1, self.max_concurrency) + 2)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
@@ -334,13 +314,8 @@ class MeetupResource(dg.ConfigurableResource):
         clock: Clock | None = None,
     ) -> Extraction:
         """The async form of :meth:`extract_window`."""
-        budget = None
-        if transport is None and self.source == "sandbox":
-            config = self._sandbox_config()
-            transport = self._sandbox_transport(config)
-            if not config.rate_limit.enabled:
-                # nothing to pace against: the in-process sandbox was asked not to throttle
-                budget = PointsBudget(UNLIMITED_POINTS, clock)
+        # the source's own budget goes with its own transport, not with an injected one
+        budget = self.default_budget(clock) if transport is None else None
         async with self.http_client(transport) as http:
             return await self.build_client(http, clock, budget).extract_window(start, end)
 
@@ -349,16 +324,17 @@ class MeetupResource(dg.ConfigurableResource):
         return _run_sync(self.aextract_window(start, end))
 
 
-def meetup_resource_from_env(**overrides: Any) -> MeetupResource:
-    """A resource wired to the ``MEETUP_*`` variables that are set (as ``dg.EnvVar``).
+def meetup_settings_from_env() -> dict[str, Any]:
+    """The ``MEETUP_*`` variables that are set, as ``dg.EnvVar`` fields of the resource.
 
     Unset variables are left out, so Dagster never fails on a missing optional variable;
     the values are resolved by Dagster at run time and never copied into the definitions.
     """
-    wired: dict[str, Any] = {
+    return {
         field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var, "").strip()
     }
-    from meetup_pipeline.settings import region  # the search follows MEETUP_SEARCH_*
 
-    wired.update({**region().search_fields(), **overrides})
-    return MeetupResource(**wired)
+
+def wants_sandbox(settings: dict[str, Any]) -> bool:
+    """Neither credentials nor an API URL: the wiring should pick the offline sandbox."""
+    return not any(settings.get(field) for field in ENV_VARS if field != "token_url")

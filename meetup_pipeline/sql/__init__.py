@@ -2,8 +2,10 @@
 
 Each file is a SELECT over one partition window: `:start_date`/`:end_date` (Bay Area
 dates, end exclusive) and `:window_start`/`:window_end` (instants) are bound by the IO
-manager. Surrogate keys are `('x' || left(md5(natural_id), 16))::bit(64)::bigint`: a
-64-bit hash that is the same whenever and in whatever order a row is loaded.
+manager; `:local_timezone` is bound by `assets/sql_asset.py`. The rules the files share
+(`rules.surrogate_key`, `rules.json_array`, `rules.physical_venue`, `rules.is_online`,
+`rules.valid_point`) are SQL functions created with the DDL (`warehouse/ddl.py`), one
+definition each. The tables a file reads (`FROM`/`JOIN schema.table`) are its asset's deps.
 """
 
 from functools import cache

@@ -2,7 +2,7 @@
 -- The unknown member (key -1) rides along with the oldest possible version, so it is
 -- created once and never overwrites anything.
 SELECT
-    ('x' || left(md5(group_id), 16))::bit(64)::bigint AS group_key,
+    rules.surrogate_key(group_id) AS group_key,
     group_id, urlname, name, link, city, state, country, zip, lat, lon, timezone,
     founded_date, status, join_mode, is_private, member_count,
     topic_category_id, topic_category_name, observed_at

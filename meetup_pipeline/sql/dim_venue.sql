@@ -1,7 +1,7 @@
 -- Physical venues observed in the window, upserted; key -1 is "no physical venue"
 -- (online events) and any venue the facts cannot find.
 SELECT
-    ('x' || left(md5(venue_id), 16))::bit(64)::bigint AS venue_key,
+    rules.surrogate_key(venue_id) AS venue_key,
     venue_id, name, address, city, state, postal_code, country, lat, lon, venue_type,
     observed_at
 FROM staging.stg_venues

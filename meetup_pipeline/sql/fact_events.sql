@@ -1,9 +1,11 @@
 -- One row per event on the Bay Area day it starts. Dimensions are LEFT JOINed and a
--- missing member becomes the unknown key -1: a fact is never dropped by a join.
+-- missing member becomes the unknown key -1: a fact is never dropped by a join. The date
+-- key is dim_date's (built first for the same window); its yyyymmdd form if it is absent.
 SELECT
-    ('x' || left(md5(e.event_id), 16))::bit(64)::bigint   AS event_key,
+    rules.surrogate_key(e.event_id)                        AS event_key,
     e.event_id,
-    to_char(e.partition_date, 'YYYYMMDD')::integer         AS date_key,
+    COALESCE(d.date_key, to_char(e.partition_date, 'YYYYMMDD')::integer)
+                                                           AS date_key,
     COALESCE(g.group_key, -1)                              AS group_key,
     COALESCE(v.venue_key, -1)                              AS venue_key,
     e.partition_date                                       AS event_date,
@@ -30,5 +32,6 @@ SELECT
 FROM staging.stg_events AS e
 LEFT JOIN marts.dim_group AS g ON g.group_id = e.group_id
 LEFT JOIN marts.dim_venue AS v ON v.venue_id = e.venue_id
+LEFT JOIN marts.dim_date AS d ON d.date_day = e.partition_date
 WHERE e.partition_date >= :start_date
   AND e.partition_date < :end_date

@@ -1,8 +1,12 @@
--- Member counts as each day's extraction saw them: the history dim_group overwrites.
+-- Member counts as observed: one row per group and Bay Area day of the observation (the
+-- day the API was read, not the day the group's events fall on). The IO manager merges
+-- by (snapshot_date, group_key), newest observation of that day wins, and keeps every
+-- other day, so history accumulates and a backfill adds today's observation only.
 SELECT
-    partition_date                                       AS snapshot_date,
-    to_char(partition_date, 'YYYYMMDD')::integer          AS date_key,
-    ('x' || left(md5(group_id), 16))::bit(64)::bigint     AS group_key,
+    (observed_at AT TIME ZONE CAST(:local_timezone AS text))::date   AS snapshot_date,
+    to_char(observed_at AT TIME ZONE CAST(:local_timezone AS text), 'YYYYMMDD')::integer
+                                                                     AS date_key,
+    rules.surrogate_key(group_id)                                    AS group_key,
     member_count,
     status,
     observed_at

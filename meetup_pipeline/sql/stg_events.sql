@@ -1,15 +1,14 @@
 -- One typed row per event of the window, deduplicated by id (the newest fetch wins).
--- The first physical venue is the event's venue; the online placeholder is not a venue.
+-- The event's venue and whether it is online follow the shared rules (warehouse/ddl.py).
 SELECT DISTINCT ON (r.event_id)
     r.event_id,
     COALESCE(r.group_id, r.payload #>> '{group,id}')                   AS group_id,
-    venue.venue_id,
+    rules.physical_venue(r.payload -> 'venues') ->> 'id'               AS venue_id,
     btrim(r.payload ->> 'title')                                       AS title,
     NULLIF(btrim(r.payload ->> 'eventUrl'), '')                        AS event_url,
     upper(btrim(r.payload ->> 'status'))                               AS status,
     NULLIF(upper(btrim(r.payload ->> 'eventType')), '')                AS event_type,
-    (upper(COALESCE(r.payload ->> 'eventType', '')) = 'ONLINE'
-        OR (venue.venue_id IS NULL AND online.has_online_venue))       AS is_online,
+    rules.is_online(r.payload ->> 'eventType', r.payload -> 'venues')  AS is_online,
     r.starts_at,
     (r.payload ->> 'endTime')::timestamptz                             AS ends_at,
     r.starts_at AT TIME ZONE :local_timezone                            AS local_start,
@@ -28,22 +27,6 @@ SELECT DISTINCT ON (r.event_id)
     r.partition_date,
     r.fetched_at                                                       AS observed_at
 FROM raw.raw_events AS r
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN jsonb_typeof(r.payload -> 'venues') = 'array'
-                THEN r.payload -> 'venues' ELSE '[]'::jsonb END AS venues
-) AS v
-LEFT JOIN LATERAL (
-    SELECT venue ->> 'id' AS venue_id
-    FROM jsonb_array_elements(v.venues) WITH ORDINALITY AS x (venue, position)
-    WHERE venue ->> 'id' IS NOT NULL
-      AND lower(COALESCE(venue ->> 'venueType', '')) <> 'online'
-      AND COALESCE(venue ->> 'name', '') <> 'Online event'
-    ORDER BY position
-    LIMIT 1
-) AS venue ON TRUE
-CROSS JOIN LATERAL (
-    SELECT jsonb_path_exists(v.venues, '$[*] ? (@.venueType == "online")') AS has_online_venue
-) AS online
 WHERE r.partition_date >= :start_date
   AND r.partition_date < :end_date
 ORDER BY r.event_id, r.fetched_at DESC

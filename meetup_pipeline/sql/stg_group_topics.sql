@@ -5,10 +5,7 @@ SELECT DISTINCT ON (r.group_id, topic ->> 'id', r.partition_date)
     r.partition_date,
     r.fetched_at        AS observed_at
 FROM raw.raw_groups AS r
-CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(r.payload -> 'activeTopics') = 'array'
-         THEN r.payload -> 'activeTopics' ELSE '[]'::jsonb END
-) AS t (topic)
+CROSS JOIN LATERAL jsonb_array_elements(rules.json_array(r.payload -> 'activeTopics')) AS t (topic)
 WHERE r.partition_date >= :start_date
   AND r.partition_date < :end_date
   AND topic ->> 'id' IS NOT NULL

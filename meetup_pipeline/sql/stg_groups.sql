@@ -27,11 +27,7 @@ CROSS JOIN LATERAL (
     SELECT (r.payload ->> 'lat')::double precision AS lat,
            (r.payload ->> 'lon')::double precision AS lon
 ) AS c
-CROSS JOIN LATERAL (
-    SELECT c.lat BETWEEN -90 AND 90 AND c.lon BETWEEN -180 AND 180
-           AND NOT (c.lat = 0 AND c.lon = 0) AS ok,
-           c.lat, c.lon
-) AS coords
+CROSS JOIN LATERAL (SELECT rules.valid_point(c.lat, c.lon) AS ok, c.lat, c.lon) AS coords
 WHERE r.partition_date >= :start_date
   AND r.partition_date < :end_date
 ORDER BY r.group_id, r.partition_date, r.fetched_at DESC

@@ -2,18 +2,12 @@
 WITH seen AS (
     SELECT topic, r.partition_date, r.fetched_at
     FROM raw.raw_groups AS r
-    CROSS JOIN LATERAL jsonb_array_elements(
-        CASE WHEN jsonb_typeof(r.payload -> 'activeTopics') = 'array'
-             THEN r.payload -> 'activeTopics' ELSE '[]'::jsonb END
-    ) AS t (topic)
+    CROSS JOIN LATERAL jsonb_array_elements(rules.json_array(r.payload -> 'activeTopics')) AS t (topic)
     WHERE r.partition_date >= :start_date AND r.partition_date < :end_date
     UNION ALL
     SELECT edge -> 'node', r.partition_date, r.fetched_at
     FROM raw.raw_events AS r
-    CROSS JOIN LATERAL jsonb_array_elements(
-        CASE WHEN jsonb_typeof(r.payload #> '{topics,edges}') = 'array'
-             THEN r.payload #> '{topics,edges}' ELSE '[]'::jsonb END
-    ) AS e (edge)
+    CROSS JOIN LATERAL jsonb_array_elements(rules.json_array(r.payload #> '{topics,edges}')) AS e (edge)
     WHERE r.partition_date >= :start_date AND r.partition_date < :end_date
 )
 SELECT DISTINCT ON (topic ->> 'id', partition_date)

@@ -1,5 +1,5 @@
 -- Physical venues used by the window's events, one row per venue and day.
--- Coordinates that cannot be a place are null: missing, (0, 0), or out of range.
+-- Coordinates that cannot be a place (rules.valid_point) are null.
 SELECT DISTINCT ON (venue ->> 'id', r.partition_date)
     venue ->> 'id'                                          AS venue_id,
     NULLIF(btrim(venue ->> 'name'), '')                     AS name,
@@ -14,22 +14,13 @@ SELECT DISTINCT ON (venue ->> 'id', r.partition_date)
     r.partition_date,
     r.fetched_at                                            AS observed_at
 FROM raw.raw_events AS r
-CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(r.payload -> 'venues') = 'array'
-         THEN r.payload -> 'venues' ELSE '[]'::jsonb END
-) AS x (venue)
+CROSS JOIN LATERAL jsonb_array_elements(rules.json_array(r.payload -> 'venues')) AS x (venue)
 CROSS JOIN LATERAL (
     SELECT (venue ->> 'lat')::double precision AS lat,
            (venue ->> 'lon')::double precision AS lon
 ) AS c
-CROSS JOIN LATERAL (
-    SELECT c.lat BETWEEN -90 AND 90 AND c.lon BETWEEN -180 AND 180
-           AND NOT (c.lat = 0 AND c.lon = 0) AS ok,
-           c.lat, c.lon
-) AS coords
+CROSS JOIN LATERAL (SELECT rules.valid_point(c.lat, c.lon) AS ok, c.lat, c.lon) AS coords
 WHERE r.partition_date >= :start_date
   AND r.partition_date < :end_date
-  AND venue ->> 'id' IS NOT NULL
-  AND lower(COALESCE(venue ->> 'venueType', '')) <> 'online'
-  AND COALESCE(venue ->> 'name', '') <> 'Online event'
+  AND rules.is_physical_venue(venue)
 ORDER BY venue ->> 'id', r.partition_date, r.fetched_at DESC

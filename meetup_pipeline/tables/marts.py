@@ -1,9 +1,10 @@
 """The marts: a star schema around `fact_events`.
 
-Surrogate keys are a 64-bit hash of the natural key (see `sql/_keys.md`), so they are
-stable across updates, load order and rebuilds, and a fact can be keyed without waiting
-for a sequence. Every dimension has an unknown member with key -1, which facts use when
-a dimension row is missing, so no fact is ever dropped by a join.
+Surrogate keys are a 64-bit hash of the natural key (`rules.surrogate_key`, created with
+the DDL in `warehouse/ddl.py`), so they are stable across updates, load order and
+rebuilds, and a fact can be keyed without waiting for a sequence. Every dimension has an
+unknown member with key -1, which facts use when a dimension row is missing, so no fact
+is ever dropped by a join.
 """
 
 import sqlalchemy as sa
@@ -122,17 +123,24 @@ bridge_group_topic = _dimension(
 fact_group_snapshots = sa.Table(
     "fact_group_snapshots",
     metadata,
-    sa.Column("snapshot_date", sa.Date, nullable=False),
-    sa.Column("date_key", sa.Integer, nullable=False),
+    sa.Column("snapshot_date", sa.Date, nullable=False, comment="Bay Area day observed"),
+    sa.Column("date_key", sa.Integer, nullable=False, comment="yyyymmdd of snapshot_date"),
     sa.Column("group_key", sa.BigInteger, nullable=False),
     sa.Column("member_count", sa.Integer),
     sa.Column("status", sa.Text),
-    sa.Column("observed_at", TS, nullable=False),
+    sa.Column("observed_at", TS, nullable=False, comment="the day's newest observation"),
     sa.PrimaryKeyConstraint("snapshot_date", "group_key", name="pk_fact_group_snapshots"),
-    info={"partition_column": "snapshot_date"},
+    # Merged, not replaced by window: the partition window only says which staging rows
+    # to read; the rows land on the day they were observed, and other days are kept.
+    info={
+        "write_mode": "merge",
+        "natural_key": ("snapshot_date", "group_key"),
+        "version_column": "observed_at",
+    },
     comment=(
-        "Grain: one row per group per day it hosted events, with the member count the "
-        "extraction of that day observed. Keeps the history that dim_group overwrites."
+        "Periodic snapshot. Grain: one row per group per Bay Area day on which the API was "
+        "read, with the member count seen then (the day's newest reading). Observations "
+        "accumulate; a backfill adds today's, never a past day's."
     ),
 )
 
@@ -167,8 +175,12 @@ fact_events = sa.Table(
     sa.Column("observed_at", TS, nullable=False),
     sa.PrimaryKeyConstraint("event_key", name="pk_fact_events"),
     sa.Index("ix_fact_events_event_date", "event_date"),
-    # An event rescheduled to another day is moved there by the newest load of that day.
-    info={"partition_column": "event_date", "moves_between_partitions": "event_key"},
+    # An event rescheduled to another day lives on the day of its newest observation.
+    info={
+        "partition_column": "event_date",
+        "moves_between_partitions": "event_key",
+        "version_column": "observed_at",
+    },
     comment="Grain: one row per Meetup event, on the Bay Area day it starts.",
 )
 

@@ -89,7 +89,7 @@ stg_topics = _partitioned(
     sa.Column("topic_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("urlkey", sa.Text),
-    comment="Topics of the window's groups.",
+    comment="Topics seen in the window: groups' active topics and events' topics.",
 )
 
 stg_group_topics = _partitioned(

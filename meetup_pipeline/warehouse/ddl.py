@@ -4,6 +4,11 @@ A table declared in code is created when missing. An added *nullable* column is 
 existing table, so upgrades need no migration step. Anything else (a missing non-null
 column, a changed type, nullability, or a column the code no longer knows) is refused with
 a message naming the table and column: silently reshaping a warehouse loses data.
+
+The cleaning rules every transformation shares (the surrogate key, the JSON-array guard,
+what a physical venue, an online event and a usable coordinate are) are SQL functions in
+the `rules` schema, created here with the tables, so that each rule has one definition
+that past events (`sql/stg_*.sql`) and upcoming ones (`sql/upcoming_events.sql`) both call.
 """
 
 from __future__ import annotations
@@ -17,6 +22,70 @@ from sqlalchemy.schema import CreateColumn
 _READY: set[tuple[str, str, str]] = set()
 _READY_LOCK = threading.Lock()
 _DDL_LOCK_KEY = "meetup_pipeline.ddl"
+
+RULES_SCHEMA = "rules"
+RULES: tuple[str, ...] = (
+    # The surrogate key of a natural id: 64 bits of its md5, the same whenever and in
+    # whatever order a row is loaded, so facts never wait for a sequence.
+    """
+    CREATE OR REPLACE FUNCTION rules.surrogate_key(natural_id text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT ('x' || left(md5(natural_id), 16))::bit(64)::bigint $$
+    """,
+    # A JSON value where an array is expected: the array, or [] for null or anything else.
+    """
+    CREATE OR REPLACE FUNCTION rules.json_array(value jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN jsonb_typeof(value) = 'array' THEN value ELSE '[]'::jsonb END $$
+    """,
+    # Meetup's placeholder venue of online events ("Online event", venueType online).
+    """
+    CREATE OR REPLACE FUNCTION rules.is_online_placeholder(venue jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT lower(COALESCE(venue ->> 'venueType', '')) = 'online'
+                 OR COALESCE(venue ->> 'name', '') = 'Online event' $$
+    """,
+    # A venue one can go to: it has an id and is not the online placeholder.
+    """
+    CREATE OR REPLACE FUNCTION rules.is_physical_venue(venue jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT venue ->> 'id' IS NOT NULL AND NOT rules.is_online_placeholder(venue) $$
+    """,
+    # An event's venue: the first physical one of its venues, or null.
+    """
+    CREATE OR REPLACE FUNCTION rules.physical_venue(venues jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT x.venue
+        FROM jsonb_array_elements(rules.json_array(venues)) WITH ORDINALITY AS x (venue, n)
+        WHERE rules.is_physical_venue(x.venue)
+        ORDER BY x.n
+        LIMIT 1
+    $$
+    """,
+    # Online: typed ONLINE, or no physical venue but the online placeholder. An event with
+    # no venue at all and no type says nothing about where it is, so it is not online.
+    """
+    CREATE OR REPLACE FUNCTION rules.is_online(event_type text, venues jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT upper(btrim(COALESCE(event_type, ''))) = 'ONLINE'
+            OR COALESCE((SELECT bool_or(rules.is_online_placeholder(v))
+                                AND NOT bool_or(rules.is_physical_venue(v))
+                         FROM jsonb_array_elements(rules.json_array(venues)) AS v), false)
+    $$
+    """,
+    # A point that can be a place: both values present and in range, and not (0, 0), the
+    # value a form leaves behind. One zero alone is a real place (the equator, Greenwich).
+    """
+    CREATE OR REPLACE FUNCTION rules.valid_point(lat double precision, lon double precision)
+    RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT COALESCE(lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180
+                          AND NOT (lat = 0 AND lon = 0), false) $$
+    """,
+)
+"""The shared rules, in dependency order; `CREATE OR REPLACE` keeps them current."""
 
 
 class SchemaMismatch(RuntimeError):
@@ -45,8 +114,18 @@ def ensure_table(engine: Engine, table: sa.Table) -> None:
             sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
             {"k": _DDL_LOCK_KEY},
         )
+        if (key[0], RULES_SCHEMA, "") not in _READY:
+            apply_rules(conn)
         apply_table(conn, table)
         _READY.add(key)
+        _READY.add((key[0], RULES_SCHEMA, ""))
+
+
+def apply_rules(conn: Connection) -> None:
+    """Create or replace the shared rule functions (idempotent)."""
+    conn.execute(sa.schema.CreateSchema(RULES_SCHEMA, if_not_exists=True))
+    for statement in RULES:
+        conn.execute(sa.text(statement))
 
 
 def apply_table(conn: Connection, table: sa.Table) -> None:

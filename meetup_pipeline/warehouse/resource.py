@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
+from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import meetup_home
 from meetup_pipeline.warehouse.embedded import ensure_server
 
@@ -119,8 +120,7 @@ class Warehouse(dg.ConfigurableResource):
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            if url.password:
-                reason = reason.replace(url.password, "***")
+            reason = mask(reason, url.password)
             fix = (
                 "Fix MEETUP_WAREHOUSE_URL (in the environment or ./.env), or unset it to use "
                 "the embedded PostgreSQL server."

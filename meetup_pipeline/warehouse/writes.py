@@ -190,7 +190,7 @@ def replace_window_with_select(
     lock_table(conn, table)
     _delete(conn, table, where)
     if where is not None and table.info.get("moves_between_partitions"):
-        _delete_moved(conn, table, select_sql, params, where)
+        select_sql = _delete_moved(conn, table, select_sql, params, where)
     written = _insert_select(conn, table, select_sql, params)
     result = _result(conn, table, where, written)
     if window is not None and result.window_rows != written:
@@ -207,19 +207,37 @@ def _delete_moved(
     select_sql: str,
     params: Mapping[str, Any],
     where: sa.ColumnElement[bool],
-) -> None:
-    """Drop stale copies, outside the window, of rows the window now holds.
+) -> str:
+    """Keep one copy of a row that moved between windows: the newest observation's.
 
-    A rescheduled event moves to another day; the day it left may not be reloaded for a
-    while, and the row must exist once, where the newest extraction put it.
+    A rescheduled event moves to another day, and the day it left may not be reloaded for
+    a while. Copies outside the window that the incoming rows observed later (or as late)
+    are deleted; incoming rows that a copy outside the window observed later are dropped,
+    so rebuilding an old day from stale staging never moves an event back. Returns the
+    SELECT to insert. Without a `version_column`, the window written last wins.
     """
     key = table.c[table.info["moves_between_partitions"]]
+    version_name: str | None = table.info.get("version_column")
     quote = conn.dialect.identifier_preparer
-    incoming = sa.text(f"SELECT {quote.quote(key.name)} FROM ({select_sql}) AS q").columns(
-        sa.column(key.name, key.type)
+    names = [key] if version_name is None else [key, table.c[version_name]]
+    incoming = (
+        sa.text(f"SELECT {', '.join(quote.quote(c.name) for c in names)} FROM ({select_sql}) AS q")
+        .columns(*[sa.column(c.name, c.type) for c in names])
+        .subquery("incoming")
     )
-    moved = sa.delete(table).where(sa.not_(where), key.in_(incoming.subquery().select()))
+    moved = sa.delete(table).where(sa.not_(where), table.c[key.name] == incoming.c[key.name])
+    if version_name is not None:
+        moved = moved.where(table.c[version_name] <= incoming.c[version_name])
     conn.execute(moved, dict(params))
+    if version_name is None:
+        return select_sql
+    # Whatever is left of these keys outside the window was observed later than the
+    # incoming row; the window is already empty, so the check looks outside it only.
+    k, v, target = quote.quote(key.name), quote.quote(version_name), quote.format_table(table)
+    return (
+        f"SELECT q.* FROM ({select_sql}) AS q WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {target} AS newer WHERE newer.{k} = q.{k} AND newer.{v} > q.{v})"
+    )
 
 
 def _insert_select(

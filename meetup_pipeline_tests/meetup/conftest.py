@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from meetup_pipeline.meetup.client import MeetupClient
-from meetup_pipeline.meetup.ratelimit import FakeClock
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline_tests.clock import FakeClock
 
 from .fakeapi import API, FakeMeetup
 

@@ -12,7 +12,7 @@ import pytest
 from meetup_pipeline.meetup.client import _parse
 from meetup_pipeline.meetup.models import Event, Fetched, Group, Reject
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "meetup"
+SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "meetup"  # vendored
 RECORDED = SHARED / "recorded"
 
 needs_recordings = pytest.mark.skipif(

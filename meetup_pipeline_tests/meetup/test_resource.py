@@ -22,8 +22,8 @@ from meetup_pipeline.meetup.resource import (
     ENV_VARS,
     MeetupResource,
     _run_sync,
-    meetup_resource_from_env,
 )
+from meetup_pipeline.resources import SandboxMeetupResource, meetup_resource_from_env
 
 from .conftest import with_client
 from .fakeapi import API, group_node, respond
@@ -78,6 +78,7 @@ def test_incomplete_credentials_name_the_missing_variables(settings, missing, no
 
 def test_flows_and_sources() -> None:
     assert MeetupResource().auth_flow() == "none"
+    assert MeetupResource().source == "api" and MeetupResource().url == DEFAULT_API_URL
     assert MeetupResource(access_token="tok-abcdef").auth_flow() == "static"
     refresh = MeetupResource(client_id="c", client_secret="s-abcdef", refresh_token="r-abcdef")
     assert refresh.auth_flow() == "refresh_token"
@@ -90,8 +91,8 @@ def test_flows_and_sources() -> None:
 
 
 def test_sandbox_source_is_announced_once(caplog: pytest.LogCaptureFixture) -> None:
-    resource = MeetupResource()
-    with caplog.at_level(logging.INFO, logger="dagster.builtin.meetup_pipeline.meetup"):
+    resource = SandboxMeetupResource()
+    with caplog.at_level(logging.INFO, logger="dagster.builtin.meetup_pipeline.resources"):
         assert resource.source == "sandbox"
         assert resource.source == "sandbox"
     notes = [r for r in caplog.records if "using the offline Meetup sandbox" in r.getMessage()]
@@ -104,6 +105,7 @@ def test_from_env_wires_only_the_variables_that_are_set(no_meetup_env) -> None:
     no_meetup_env.setenv("MEETUP_REFRESH_TOKEN", SECRETS["refresh_token"])
     no_meetup_env.setenv("MEETUP_MEMBER_ID", "")  # empty counts as unset
     resource = meetup_resource_from_env(radius_miles=20.0)
+    assert type(resource) is MeetupResource  # credentials: the real API, not the sandbox
     assert isinstance(resource.client_secret, dg.EnvVar)
     assert resource.client_secret.env_var_name == "MEETUP_CLIENT_SECRET"  # a name, no value
     assert SECRETS["client_secret"] not in repr(resource)
@@ -125,6 +127,7 @@ def test_from_env_wires_only_the_variables_that_are_set(no_meetup_env) -> None:
 
 def test_from_env_without_variables_runs_on_the_sandbox(no_meetup_env) -> None:
     resource = meetup_resource_from_env()
+    assert isinstance(resource, SandboxMeetupResource)
     assert all(getattr(resource, f) is None for f in ENV_VARS)
 
     @dg.asset
@@ -171,25 +174,36 @@ def _echoing_token_server(form: dict[str, str]) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("fault", "error", "shown"),
     [
         (
             lambda r: httpx.Response(403, text=f"denied {r.headers['Authorization']}"),
             MeetupHTTPError,
+            "HTTP 403 from the Meetup API: denied Bearer ***",
         ),
         (
             lambda r: httpx.Response(
                 200, json={"errors": [{"message": f"bad {r.headers['Authorization']}"}]}
             ),
             MeetupQueryError,
+            "the API rejected the query: bad Bearer ***",
         ),
-        (lambda r: httpx.Response(401, text=r.headers["Authorization"]), MeetupAuthError),
-        (lambda r: httpx.Response(500, text=r.headers["Authorization"]), MeetupRetryError),
+        # These two never quote the body that echoes the token: only its status.
+        (
+            lambda r: httpx.Response(401, text=r.headers["Authorization"]),
+            MeetupAuthError,
+            "(HTTP 401) again after a token refresh",
+        ),
+        (
+            lambda r: httpx.Response(500, text=r.headers["Authorization"]),
+            MeetupRetryError,
+            "gave up after 2 attempts (last problem: HTTP 500)",
+        ),
     ],
     ids=["403", "validation", "401", "500"],
 )
 def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
-    fake, clock, caplog: pytest.LogCaptureFixture, fault, error
+    fake, clock, caplog: pytest.LogCaptureFixture, fault, error, shown
 ) -> None:
     resource = MeetupResource(
         api_url=API,
@@ -217,7 +231,13 @@ def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
     exposed = "\n".join([str(exc), repr(exc), caplog.text, str(stats.as_dict()), repr(resource)])
     for secret in [*SECRETS.values(), minted]:
         assert secret not in exposed
-    assert "[REDACTED]" in str(exc) or error in (MeetupAuthError, MeetupRetryError)
+    assert shown in str(exc)
+    # every echoed credential that reached the message was masked, not cut off
+    assert str(exc).count("Bearer") == str(exc).count("Bearer ***")
+    if error is MeetupAuthError:
+        assert stats.token_refreshes == 1  # the token really was replaced before giving up
+    if error is MeetupRetryError:
+        assert stats.retries == 1
 
 
 def test_extract_window_is_sync_even_inside_a_running_loop() -> None:
@@ -253,7 +273,7 @@ def test_the_log_filter_masks_a_secret_that_slipped_into_a_message(caplog) -> No
     MeetupResource(access_token=secret).redactor()  # registers the resource's secrets
     with caplog.at_level(logging.INFO):
         get_logger("meetup_pipeline.meetup.test").warning("careless: %s", secret)
-    assert "careless: [REDACTED]" in caplog.text and secret not in caplog.text
+    assert "careless: ***" in caplog.text and secret not in caplog.text
 
 
 def test_the_real_api_without_credentials_is_refused_at_setup() -> None:
@@ -261,10 +281,41 @@ def test_the_real_api_without_credentials_is_refused_at_setup() -> None:
 
     from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 
-    resource = MeetupResource(api_url="https://api.meetup.com/gql-ext")
-    with pytest.raises(MeetupConfigError, match="MEETUP_ACCESS_TOKEN"):
-        resource.setup_for_execution(dg.build_init_resource_context())
+    for resource in (MeetupResource(api_url="https://api.meetup.com/gql-ext"), MeetupResource()):
+        with pytest.raises(MeetupConfigError, match="MEETUP_ACCESS_TOKEN"):
+            resource.setup_for_execution(dg.build_init_resource_context())
     # a sandbox served locally needs no credentials
     MeetupResource(api_url="http://127.0.0.1:8765/gql-ext").setup_for_execution(
         dg.build_init_resource_context()
     )
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def test_a_failed_extraction_is_not_chained_to_the_event_loop_probe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import traceback
+
+    monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "http_5xx=1.0")
+    resource = SandboxMeetupResource(max_attempts=1, deadline_s=5, queries=["dating"])
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with pytest.raises(MeetupRetryError) as info:
+        resource.extract_window(start, start.replace(day=2))
+    assert "HTTP 5" in str(info.value)
+    # not even as a suppressed context, which Dagster's error records would still carry
+    assert not any("no running event loop" in str(e) for e in _chain(info.value))
+
+    async def broken() -> None:
+        raise ValueError("the real problem")
+
+    with pytest.raises(ValueError) as plain:
+        _run_sync(broken())
+    text = "".join(traceback.format_exception(plain.value))
+    assert "the real problem" in text and "no running event loop" not in text

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from meetup_pipeline.meetup.errors import MeetupAuthError
 from meetup_pipeline.meetup.models import Extraction
-from meetup_pipeline.meetup.ratelimit import FakeClock
 from meetup_pipeline.meetup.resource import MeetupResource
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import AuthConfig, RateLimitConfig, SandboxConfig
+from meetup_pipeline_tests.clock import FakeClock
 
 PT = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)

@@ -16,8 +16,8 @@ import pytest
 
 from meetup_pipeline.meetup.errors import MeetupError, MeetupPaginationError
 from meetup_pipeline.meetup.models import Extraction
-from meetup_pipeline.meetup.ratelimit import FakeClock
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.sandbox import app as sandbox_app
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import (
@@ -28,6 +28,7 @@ from meetup_pipeline.sandbox.config import (
 )
 from meetup_pipeline.sandbox.search import search_groups
 from meetup_pipeline.sandbox.world import build_world
+from meetup_pipeline_tests.clock import FakeClock
 
 PT = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -43,7 +44,7 @@ def extract(
     **settings: Any,
 ) -> Extraction:
     clock = clock or FakeClock(start=datetime.now(UTC))
-    resource = MeetupResource(**settings)
+    resource = SandboxMeetupResource(**settings)
     assert resource.source == "sandbox"
     transport = sandbox_transport(config or SandboxConfig(now=NOW), clock.monotonic)
     return asyncio.run(resource.aextract_window(start, end, transport=transport, clock=clock))

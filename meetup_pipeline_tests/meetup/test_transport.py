@@ -14,8 +14,8 @@ from meetup_pipeline.meetup.errors import (
     MeetupQueryError,
     MeetupRetryError,
 )
-from meetup_pipeline.meetup.ratelimit import FakeClock
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline_tests.clock import FakeClock
 
 from .conftest import with_client
 from .fakeapi import API, FakeMeetup, group_node, raise_exc, rate_limited, respond

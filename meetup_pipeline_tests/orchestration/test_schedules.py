@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.definitions import defs, make_definitions
-from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.schedules import (
     DAILY_JOB_NAME,
     DAILY_RUN_PRIORITY,
@@ -108,7 +108,7 @@ def test_scheduled_request_runs_the_whole_window_in_one_run(warehouse_url: URL) 
     request = tick(datetime(2024, 11, 4, 0, 15, tzinfo=LA))
     assert isinstance(request, dg.RunRequest)
     warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
-    job = make_definitions(warehouse, MeetupResource()).resolve_job_def(DAILY_JOB_NAME)
+    job = make_definitions(warehouse, SandboxMeetupResource()).resolve_job_def(DAILY_JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(tags=dict(request.tags), instance=instance)
         assert result.success

@@ -17,6 +17,7 @@ from meetup_pipeline.assets.dashboard import dashboard
 from meetup_pipeline.assets.marts import upcoming_events
 from meetup_pipeline.definitions import defs, make_definitions
 from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.schedules import DAILY_JOB_NAME
 from meetup_pipeline.sensors import (
     REFRESH_INTERVAL_S,
@@ -269,7 +270,7 @@ def test_refresh_includes_the_dashboard_when_the_location_has_it() -> None:
     with_dashboard = dg.Definitions(
         assets=[upcoming_events, dashboard],
         sensors=[upcoming_events_refresh],
-        resources={"meetup": MeetupResource(), "warehouse": Warehouse()},
+        resources={"meetup": SandboxMeetupResource(), "warehouse": Warehouse()},
     )
     repo = with_dashboard.get_repository_def()
     job = repo.get_job(repo.get_sensor_def(upcoming_events_refresh.name).job_name)

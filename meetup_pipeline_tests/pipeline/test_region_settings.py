@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.meetup.resource import meetup_resource_from_env
 from meetup_pipeline.preflight import PreflightError, check_region, check_timezone
+from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.region import BAY_AREA, region_for
 from meetup_pipeline.sandbox.world import build_world
@@ -41,7 +41,6 @@ BASE_MARTS = json.loads(
     '"marts.dim_topic": ["1663d85422f16047c03c01f16d55d75f", 26], '
     '"marts.dim_venue": ["623f492cd05343a3739151c4adf9210a", 45], '
     '"marts.fact_events": ["94adbd25a496f608d445115c5ea0b7dc", 53], '
-    '"marts.fact_group_snapshots": ["28e9295b15ec47cd21bf5ad63dc9732d", 52], '
     '"staging.stg_events": ["ccc4fb171abac73f6e8077e187d42642", 53], '
     '"staging.stg_group_topics": ["db60206c54ee7afd164a510151628d17", 286], '
     '"staging.stg_groups": ["292b23dc6732a6260961500d2b47b15f", 52], '
@@ -49,7 +48,9 @@ BASE_MARTS = json.loads(
     '"staging.stg_venues": ["f4d78a45460d56824647a17aafbcb0aa", 52]}'
 )
 """Staging and marts of 2024-03-08..12 as the commit before the region settings (be4a039)
-built them with every default: the Bay Area defaults must give exactly these."""
+built them with every default: the Bay Area defaults must give exactly these.
+`marts.fact_group_snapshots` is left out: since it holds the day each count was observed
+(today), its rows change with the date the test runs (test_snapshots.py covers it)."""
 
 BASE_WORLD = "9ec571ff55412589a5094a6fb525237e299299a2085df1bd9b337f29ee123f64"
 """Digest of the default sandbox world (seed 42, scale 1) before the regions existed."""
@@ -62,6 +63,7 @@ def test_bay_area_defaults_give_the_same_marts_as_before(warehouse_url: URL) -> 
         got = checksums(engine, ("staging", "marts"))
     finally:
         engine.dispose()
+    got.pop("marts.fact_group_snapshots")
     assert {k: list(v) for k, v in got.items()} == BASE_MARTS
 
 

@@ -17,13 +17,9 @@ from meetup_pipeline.sandbox.config import RateLimitConfig, SandboxConfig
 from meetup_pipeline.sandbox.timefmt import PACIFIC
 from meetup_pipeline.sandbox.world import World, build_world
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "meetup"
+SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "meetup"
+"""The real schema and recorded exchanges, vendored (see its README.md for the origin)."""
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=PACIFIC)
-
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(),
-    reason=f"reference material {SHARED} is absent (it lives beside the repo, not in it)",
-)
 
 
 def config(**kwargs: Any) -> SandboxConfig:

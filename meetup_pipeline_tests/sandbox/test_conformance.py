@@ -16,9 +16,7 @@ from graphql import build_schema
 
 from meetup_pipeline.sandbox.world import World
 
-from .conftest import NOW, SHARED, Api, config, load_recorded, needs_shared
-
-pytestmark = needs_shared
+from .conftest import NOW, SHARED, Api, config, load_recorded
 
 ISO_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)$")
 DURATION = re.compile(r"^PT(\d+H)?(\d+M)?$")

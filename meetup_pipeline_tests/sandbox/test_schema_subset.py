@@ -13,7 +13,7 @@ from graphql import (
 
 from meetup_pipeline.sandbox.resolvers import SCHEMA_PATH
 
-from .conftest import SHARED, needs_shared
+from .conftest import SHARED
 
 
 def _schemas() -> tuple[GraphQLSchema, GraphQLSchema]:
@@ -26,7 +26,6 @@ def _args(field: object) -> dict[str, tuple[str, object]]:
     return {n: (str(a.type), a.default_value) for n, a in field.args.items()}  # type: ignore[attr-defined]
 
 
-@needs_shared
 def test_every_type_matches_the_live_schema_field_by_field() -> None:
     real, ours = _schemas()
     checked = 0

@@ -1,6 +1,5 @@
 """The IO manager inside real Dagster runs: partitions, ranges, inputs, metadata, URL choice."""
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +122,11 @@ def test_meetup_warehouse_url_is_honoured(tmp_path: Path, monkeypatch: pytest.Mo
     """A second real server on its own data directory, selected only by the variable."""
     pgdata = tmp_path / "second"
     second = ensure_server(pgdata, databases=("elsewhere",))
+    home = tmp_path / "home"  # a fresh MEETUP_HOME: the embedded default must stay unmade
     try:
         url = second.url("elsewhere").set(drivername="postgresql")  # as a user would write it
         monkeypatch.setenv("MEETUP_WAREHOUSE_URL", url.render_as_string(hide_password=False))
+        monkeypatch.setenv("MEETUP_HOME", str(home))
         warehouse = warehouse_from_env()
         assert not warehouse.is_embedded
         defs = dg.Definitions(
@@ -135,8 +136,7 @@ def test_meetup_warehouse_url_is_honoured(tmp_path: Path, monkeypatch: pytest.Mo
         job = defs.resolve_implicit_global_asset_job_def()
         assert job.execute_in_process(partition_key="2024-01-02").success
         assert count(second.url("elsewhere"), "SELECT count(*) FROM raw.events") == 3
-        default_home = Path(os.environ["MEETUP_HOME"]) / "pgdata"
-        assert not (default_home / "PG_VERSION").exists() or default_home != pgdata
+        assert not (home / "pgdata").exists(), "the embedded server was started anyway"
     finally:
         stop_server(pgdata)
 

@@ -1,0 +1,89 @@
+"""The wiring's choice of Meetup source: the real API, or the in-process sandbox.
+
+Like Dagster's `project_fully_featured` picks resources per environment, this module (and
+not the client) decides where extraction reads from. With Meetup credentials or
+`MEETUP_API_URL` set, it is `MeetupResource` over HTTP; with neither, it is
+`SandboxMeetupResource`, which serves the same client from the offline sandbox in this
+process, so a fresh clone runs end to end with nothing configured. The client package
+(`meetup_pipeline.meetup`) never imports the sandbox; only this module joins them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import httpx
+from pydantic import PrivateAttr
+
+from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.meetup.errors import get_logger
+from meetup_pipeline.meetup.ratelimit import Clock, PointsBudget
+from meetup_pipeline.meetup.resource import ENV_VARS, meetup_settings_from_env, wants_sandbox
+from meetup_pipeline.sandbox.app import sandbox_transport
+from meetup_pipeline.sandbox.config import SandboxConfig
+from meetup_pipeline.settings import region
+
+log = get_logger(__name__)
+
+SANDBOX_URL = "http://meetup-sandbox.invalid/gql-ext"
+"""Only a label: in-process requests go through an ASGI transport, never a socket."""
+SANDBOX_NOTICE = "using the offline Meetup sandbox (no MEETUP_* credentials or URL set)"
+UNLIMITED_POINTS = 1_000_000_000
+
+
+class SandboxMeetupResource(MeetupResource):
+    """`MeetupResource` answered by the offline sandbox, in process (no socket)."""
+
+    _announced: bool = PrivateAttr(default=False)
+
+    @property
+    def source(self) -> Literal["sandbox", "api"]:
+        if not self._announced:
+            self._announced = True
+            log.info(SANDBOX_NOTICE)
+        return "sandbox"
+
+    def default_url(self) -> str:
+        return SANDBOX_URL
+
+    def sandbox_config(self) -> SandboxConfig:
+        """The sandbox's `MEETUP_SANDBOX_*` settings.
+
+        It throttles only when `MEETUP_SANDBOX_RATE_LIMIT` asks for it: a local stand-in
+        that paced every run at Meetup's 500 points a minute would make each quickstart
+        and test wait minutes for nothing. Rehearse the real budget with
+        `MEETUP_SANDBOX_RATE_LIMIT=graphql` (or `http429`); the client then paces itself.
+        """
+        config = SandboxConfig.from_env()
+        if not os.environ.get("MEETUP_SANDBOX_RATE_LIMIT", "").strip():
+            config = config.model_copy(
+                update={"rate_limit": config.rate_limit.model_copy(update={"enabled": False})}
+            )
+        return config
+
+    def default_transport(self) -> httpx.AsyncBaseTransport:
+        return sandbox_transport(self.sandbox_config())
+
+    def default_budget(self, clock: Clock | None) -> PointsBudget | None:
+        """No pacing against a sandbox that was asked not to throttle."""
+        if self.sandbox_config().rate_limit.enabled:
+            return None
+        return PointsBudget(UNLIMITED_POINTS, clock)
+
+
+def meetup_resource_from_env(**overrides: Any) -> MeetupResource:
+    """The Meetup source the environment asks for, wired through `dg.EnvVar`."""
+    settings = meetup_settings_from_env()
+    sandbox = wants_sandbox(settings)
+    # the search follows MEETUP_SEARCH_* (the region); explicit overrides win
+    wired = {**settings, **region().search_fields(), **overrides}
+    return SandboxMeetupResource(**wired) if sandbox else MeetupResource(**wired)
+
+
+def source_for(environ: Mapping[str, str] | None = None) -> Literal["sandbox", "api"]:
+    """Which source `meetup_resource_from_env` would wire for these variables."""
+    env = os.environ if environ is None else environ
+    settings = {f: v for f, v in ((f, env.get(n, "").strip()) for f, n in ENV_VARS.items()) if v}
+    return "sandbox" if wants_sandbox(settings) else "api"
