@@ -4,6 +4,7 @@ import dagster as dg
 
 from meetup_pipeline import checks, schedules, sensors
 from meetup_pipeline.assets import dashboard, marts, raw, staging
+from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource, meetup_resource_from_env
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
@@ -27,7 +28,8 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
         },
         # The work happens inside PostgreSQL; a process per step would cost more (seconds of
         # imports each) than most steps take. Runs stay isolated from each other regardless.
-        executor=dg.in_process_executor,
+        # Dagster's in-process executor plus crash recovery (instance/executor.py).
+        executor=recovering_in_process_executor,
     )
 
 
