@@ -101,8 +101,9 @@ def _may(st: os.stat_result, user: pwd.struct_passwd, groups: set[int], bits: in
 
 
 def _server_user() -> tuple[pwd.struct_passwd, set[int]]:
-    user = pwd.getpwnam(SERVER_USER_AS_ROOT)
-    return user, {user.pw_gid, *os.getgrouplist(user.pw_name, user.pw_gid)}
+    """The server's user and groups: the library only switches the uid (subprocess `user=`),
+    so the server keeps this process's groups."""
+    return pwd.getpwnam(SERVER_USER_AS_ROOT), {os.getgid(), *os.getgroups()}
 
 
 def check_prefix_permissions(path: Path) -> None:
@@ -209,6 +210,15 @@ def _clear_stale_pid_file(pgdata: Path) -> None:
             "processes). Try again then."
         )
     log.warning("Removing stale %s (its pid is not this server's postmaster)", pid_file)
+    # The socket's lock file names the same pid; postgres refuses to start while that pid
+    # exists (even as a zombie, or reused by another program), so it goes too.
+    try:
+        lines = pid_file.read_text().splitlines()
+        socket_lock = Path(lines[4].strip()) / f".s.PGSQL.{int(lines[3])}.lock"
+        if socket_lock.read_text().splitlines()[0].strip() == lines[0].strip():
+            socket_lock.unlink(missing_ok=True)
+    except (OSError, IndexError, ValueError):
+        pass
     pid_file.unlink(missing_ok=True)
 
 

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ WINDOW = "2024-12-15...2024-12-21"
 """A week of a small world (MEETUP_SANDBOX_SCALE below): every asset runs, in seconds."""
 SCALE = "0.25"
 RUN_TIMEOUT_S = 240
+AFTER_CUE_S = 15
 CLEARED_ENV = (
     "MEETUP_WAREHOUSE_URL",
     "MEETUP_DAGSTER_STORAGE_URL",
@@ -76,8 +78,9 @@ class Site:
     def materialize(self, kill_at: str | None = None, on_cue: object = None) -> Outcome:
         """The ordinary command; with `kill_at`, SIGKILL the run when that text is logged.
 
-        `on_cue`, if given, is called instead of killing the run process (e.g. to kill
-        the postmaster), and the run is then left to end by itself.
+        `on_cue`, if given, is called instead (e.g. to kill the postmaster); the run then
+        gets `AFTER_CUE_S` to end by itself (a run without storage sits in its step
+        retries for minutes) before it is killed too.
         """
         proc = subprocess.Popen(
             [*MATERIALIZE, "--select", "*", "--partition-range", WINDOW],
@@ -98,6 +101,9 @@ class Site:
                 if kill_at is not None and not killed and kill_at in line:
                     if callable(on_cue):
                         on_cue()
+                        timer = threading.Timer(AFTER_CUE_S, _kill_if_running, (proc,))
+                        timer.daemon = True
+                        timer.start()
                     else:
                         os.kill(proc.pid, signal.SIGKILL)
                         lines.append("[test: kill -9 of the run process]\n")
@@ -160,6 +166,12 @@ class Site:
                     f"FROM marts.{table} AS t) AS rows"  # fixed names from MART_TABLES
                 ).fetchone()[0]
         return digests
+
+
+def _kill_if_running(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGKILL)
 
 
 MATERIALIZE = (str(DAGSTER), "asset", "materialize", "-m", "meetup_pipeline.definitions")

@@ -79,9 +79,7 @@ def finish(proc: subprocess.Popen[str], lines: list[str], timeout: float) -> tup
     return proc.returncode, "".join(lines) + (out or "")
 
 
-def test_blocked_run_sleeps_and_answers_sigterm(
-    site: Site, instance: dg.DagsterInstance
-) -> None:
+def test_blocked_run_sleeps_and_answers_sigterm(site: Site, instance: dg.DagsterInstance) -> None:
     holder = hold_slot(instance, RunWorker.current())
     proc, lines = start_run(site)
 
