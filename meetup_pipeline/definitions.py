@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from meetup_pipeline import checks, schedules, sensors
+from meetup_pipeline import checks, freshness, schedules, sensors
 from meetup_pipeline.assets import dashboard, marts, raw, staging
 from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource, meetup_resource_from_env
@@ -17,10 +17,10 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
     """The whole project wired to one warehouse and one Meetup source (tests pass their own)."""
     return dg.Definitions(
         assets=[*partitioned_assets, *snapshot_assets],
-        asset_checks=checks.checks,
+        asset_checks=[*checks.checks, *freshness.freshness_checks],
         jobs=schedules.jobs,
         schedules=schedules.schedules,
-        sensors=sensors.sensors,
+        sensors=[*sensors.sensors, *freshness.sensors],
         resources={
             "warehouse": warehouse,
             "io_manager": PostgresIOManager(warehouse=warehouse),
