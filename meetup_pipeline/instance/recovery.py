@@ -139,7 +139,7 @@ def reap_dead_runs(instance: DagsterInstance, current_run_id: str | None = None)
 
 
 def free_slots_of_ended_runs(instance: DagsterInstance) -> list[str]:
-    """Free pool slots (claimed or queued) of runs that ended or no longer exist.
+    """Free pool slots (claimed or queued) of runs that ended.
 
     Dagster's own run monitoring does this with a daemon (`free_slots_after_run_end_seconds`);
     without one, a run that was marked FAILED from outside would keep its slot.
@@ -150,7 +150,7 @@ def free_slots_of_ended_runs(instance: DagsterInstance) -> list[str]:
     freed: list[str] = []
     for run_id in storage.get_concurrency_run_ids():
         run = instance.get_run_by_id(run_id)
-        if run is None or run.status in FINISHED_STATUSES:
+        if run is not None and run.status in FINISHED_STATUSES:
             storage.free_concurrency_slots_for_run(run_id)
             freed.append(run_id)
     return freed
