@@ -249,7 +249,12 @@ def test_ui_lists_the_graph_and_materializes_a_partition(dagster_dev: DagsterDev
     assert schedule["executionTimezone"] == "America/Los_Angeles"
     assert schedule["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s for s in repo["sensors"]}
-    assert set(sensors) == {"run_failure_alert", "upcoming_events_refresh"}
+    assert set(sensors) == {
+        "run_failure_alert",
+        "upcoming_events_refresh",
+        "freshness_checks_sensor",
+        "freshness_alert",
+    }
     assert sensors["upcoming_events_refresh"]["minIntervalSeconds"] == 3 * 3600
     assert all(s["sensorState"]["status"] == "RUNNING" for s in sensors.values())
     assert DAILY_JOB_NAME in {j["name"] for j in repo["jobs"]}
