@@ -3,13 +3,14 @@
 import dagster as dg
 
 from meetup_pipeline.assets import chosen_dagster_features
+from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
 
 with chosen_dagster_features():
-    from meetup_pipeline import checks, schedules, sensors
+    from meetup_pipeline import checks, freshness, schedules, sensors
     from meetup_pipeline.assets import dashboard, marts, raw, staging
 
 partitioned_assets = [raw.raw_meetup, *staging.assets, *marts.partitioned_assets]
@@ -20,10 +21,10 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
     """The whole project wired to one warehouse and one Meetup source (tests pass their own)."""
     return dg.Definitions(
         assets=[*partitioned_assets, *snapshot_assets],
-        asset_checks=checks.checks,
+        asset_checks=[*checks.checks, *freshness.freshness_checks],
         jobs=schedules.jobs,
         schedules=schedules.schedules,
-        sensors=sensors.sensors,
+        sensors=[*sensors.sensors, *freshness.sensors],
         resources={
             "warehouse": warehouse,
             "io_manager": PostgresIOManager(warehouse=warehouse),
@@ -31,7 +32,8 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
         },
         # The work happens inside PostgreSQL; a process per step would cost more (seconds of
         # imports each) than most steps take. Runs stay isolated from each other regardless.
-        executor=dg.in_process_executor,
+        # Dagster's in-process executor plus crash recovery (instance/executor.py).
+        executor=recovering_in_process_executor,
     )
 
 

@@ -17,6 +17,18 @@ from sqlalchemy.engine import URL
 from meetup_pipeline.warehouse.embedded import EmbeddedServer, ensure_server, stop_server
 
 
+def reachable_tempdir(prefix: str) -> Path:
+    """A new temporary directory that other users may enter (mode 0711).
+
+    As root the embedded server runs as user `embedded_postgres`, and nothing outside its
+    data directory is chmodded for it (warehouse/embedded.py): a server's home must be
+    enterable. `mkdtemp` and pytest's `tmp_path` are 0700.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o711)
+    return path
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_meetup_home() -> Iterator[Path]:
     """Keep every test's local state (embedded server, files) out of the working tree.
@@ -24,7 +36,7 @@ def isolated_meetup_home() -> Iterator[Path]:
     Not under pytest's basetemp: a concurrent pytest session prunes old basetemps, and
     a server whose data directory vanishes dies mid-test.
     """
-    home = Path(tempfile.mkdtemp(prefix="meetup-home-"))
+    home = reachable_tempdir("meetup-home-")
     saved = {k: os.environ.get(k) for k in ("MEETUP_HOME", "MEETUP_WAREHOUSE_URL")}
     os.environ["MEETUP_HOME"] = str(home)
     os.environ.pop("MEETUP_WAREHOUSE_URL", None)
@@ -41,7 +53,7 @@ def isolated_meetup_home() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[EmbeddedServer]:
-    root = Path(tempfile.mkdtemp(prefix="meetup-pg-"))
+    root = reachable_tempdir("meetup-pg-")
     server = ensure_server(root / "pgdata", databases=())
     yield server
     stop_server(root / "pgdata")

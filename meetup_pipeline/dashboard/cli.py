@@ -5,10 +5,11 @@ local files specially; the page itself needs nothing from the server but its own
 """
 
 import argparse
-import functools
 import http.server
 import os
 import sys
+import urllib.parse
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +48,48 @@ def build(output: Path | None) -> Path:
 
 
 def make_server(path: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for the page's directory; `/` answers with the page itself."""
+    """An HTTP server for the page alone: `/` and `/<its name>` answer with it, all else 404.
 
-    class Handler(http.server.SimpleHTTPRequestHandler):
+    Nothing else in its folder is reachable (no directory listing, no neighbouring files,
+    no `..`): the folder is `$MEETUP_HOME/dashboard` by default but `--output` can put the
+    page anywhere. The file is read at each request, so a rebuild shows on reload.
+    """
+    page = path.resolve()
+    served = {"/", "/" + page.name}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        server_version = "meetup-dashboard"
+        sys_version = ""
+
+        def _answer(self, with_body: bool) -> None:
+            target = urllib.parse.urlsplit(self.path).path
+            if target not in served:
+                self.send_error(HTTPStatus.NOT_FOUND, "Only the dashboard is served here")
+                return
+            try:
+                body = page.read_bytes()
+            except OSError:
+                self.send_error(HTTPStatus.NOT_FOUND, "The dashboard has not been built yet")
+                return
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
         def do_GET(self) -> None:
-            if self.path in ("/", ""):
-                self.path = "/" + path.name
-            super().do_GET()
+            self._answer(with_body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(with_body=False)
 
         def log_message(self, format: str, *args: Any) -> None:
             sys.stderr.write("dashboard: " + (format % args) + "\n")
 
-    handler = functools.partial(Handler, directory=str(path.parent))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    return http.server.ThreadingHTTPServer((host, port), Handler)
 
 
 def run(args: argparse.Namespace) -> int:

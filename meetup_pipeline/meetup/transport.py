@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -57,6 +58,21 @@ class RetryPolicy:
 
 class _Retryable(Exception):
     """Internal: this attempt failed in a way worth another try."""
+
+
+class _Unreachable(_Retryable):
+    """No HTTP answer at all (refused, reset, DNS): the URL itself may be wrong."""
+
+
+URL_VARIABLE = "MEETUP_API_URL"
+
+
+def _where(url: str) -> str:
+    """`url` without user info or query (either may carry a secret)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class _RateLimited(Exception):
@@ -127,12 +143,21 @@ class GraphQLTransport:
         self._slots = asyncio.Semaphore(max(1, max_concurrency))
         self._deadline = clock.monotonic() + self.policy.deadline_s
 
-    def _check_deadline(self, op: str, upcoming_wait: float = 0.0, why: str = "") -> None:
+    def _unreachable_hint(self) -> str:
+        return (
+            f". Nothing answers at {_where(self.url)}: check {URL_VARIABLE} (unset it to use "
+            "the offline sandbox), or start the server it points at"
+        )
+
+    def _check_deadline(
+        self, op: str, upcoming_wait: float = 0.0, why: str = "", unreachable: bool = False
+    ) -> None:
         if self.clock.monotonic() + upcoming_wait > self._deadline:
             raise MeetupRetryError(
                 self.redactor(
                     f"{op}: the overall deadline of {self.policy.deadline_s:.0f} s is reached"
                     + (f" (last problem: {why})" if why else "")
+                    + (self._unreachable_hint() if unreachable else "")
                 )
             )
 
@@ -189,12 +214,16 @@ class GraphQLTransport:
             except (_Retryable, TransientAuthError) as exc:
                 attempt += 1
                 why = self.redactor(exc)
+                unreachable = isinstance(exc, _Unreachable)
                 if attempt >= self.policy.max_attempts:
                     raise MeetupRetryError(
-                        f"{op}: gave up after {attempt} attempts (last problem: {why})"
+                        self.redactor(
+                            f"{op}: gave up after {attempt} attempts (last problem: {why})"
+                            + (self._unreachable_hint() if unreachable else "")
+                        )
                     ) from None
                 delay = self.policy.backoff(attempt, self.rng)
-                self._check_deadline(op, delay, why)
+                self._check_deadline(op, delay, why, unreachable)
                 self.stats.retries += 1
                 log.warning(
                     "%s: attempt %d failed (%s); retrying in %.2f s", op, attempt, why, delay
@@ -218,7 +247,7 @@ class GraphQLTransport:
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timeout ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from None
+            raise _Unreachable(f"connection error ({type(exc).__name__}: {exc})") from None
         status = response.status_code
         if status == 401:
             raise _Unauthorized()

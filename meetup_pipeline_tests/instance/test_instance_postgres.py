@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from sqlalchemy.engine import make_url
 from meetup_pipeline.instance import storage
 from meetup_pipeline.instance.storage import STORAGE_URL_ENV, StorageConfigError
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
+from meetup_pipeline_tests.conftest import reachable_tempdir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STORAGE_VARS = (
@@ -69,7 +69,7 @@ def _stop(pgdata: Path) -> None:
 
 @pytest.fixture(scope="module")
 def meetup_home() -> Iterator[Path]:
-    home = Path(tempfile.mkdtemp(prefix="meetup-instance-test-"))
+    home = reachable_tempdir("meetup-instance-test-")
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("MEETUP_HOME", str(home))

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from meetup_pipeline import preflight
 from meetup_pipeline.definitions import defs
 from meetup_pipeline.preflight import PreflightError
 from meetup_pipeline.warehouse.embedded import stop_server
+from meetup_pipeline_tests.conftest import reachable_tempdir
 from meetup_pipeline_tests.orchestration.conftest import SANDBOX_NOW
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ class Cli:
 
 @pytest.fixture(scope="module")
 def cli() -> Iterator[Cli]:
-    root = Path(tempfile.mkdtemp(prefix="meetup-bad-input-"))
+    root = reachable_tempdir("meetup-bad-input-")
     for name in ("home", "dagster_home", "cwd"):
         (root / name).mkdir()
     shutil.copy(REPO_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")

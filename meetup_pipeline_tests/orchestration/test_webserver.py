@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +35,7 @@ import sqlalchemy as sa
 from meetup_pipeline.schedules import DAILY_JOB_NAME
 from meetup_pipeline.warehouse.embedded import stop_server
 from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline_tests.conftest import reachable_tempdir
 from meetup_pipeline_tests.orchestration.conftest import SANDBOX_NOW
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ class DagsterDev:
 def dagster_dev(monkeypatch: pytest.MonkeyPatch) -> Iterator[DagsterDev]:
     # mkdtemp, not tmp_path: the embedded server may run as another user (tests run as
     # root) and a concurrent pytest session resets /tmp/pytest-of-root to 0700.
-    root = Path(tempfile.mkdtemp(prefix="meetup-ui-test-"))
+    root = reachable_tempdir("meetup-ui-test-")
     home, dagster_home, cwd = root / "home", root / "dagster_home", root / "cwd"
     for path in (home, dagster_home, cwd):
         path.mkdir()
@@ -249,7 +249,12 @@ def test_ui_lists_the_graph_and_materializes_a_partition(dagster_dev: DagsterDev
     assert schedule["executionTimezone"] == "America/Los_Angeles"
     assert schedule["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s for s in repo["sensors"]}
-    assert set(sensors) == {"run_failure_alert", "upcoming_events_refresh"}
+    assert set(sensors) == {
+        "run_failure_alert",
+        "upcoming_events_refresh",
+        "freshness_checks_sensor",
+        "freshness_alert",
+    }
     assert sensors["upcoming_events_refresh"]["minIntervalSeconds"] == 3 * 3600
     assert all(s["sensorState"]["status"] == "RUNNING" for s in sensors.values())
     assert DAILY_JOB_NAME in {j["name"] for j in repo["jobs"]}

@@ -1,6 +1,7 @@
 """The README's main job, exactly as users type it (shorter ranges), in real subprocesses."""
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,16 +11,19 @@ import pytest
 import sqlalchemy as sa
 
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
+from meetup_pipeline_tests.conftest import reachable_tempdir
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-    if (tmp_path / "pgdata").exists():
-        stop_server(tmp_path / "pgdata")
+def home() -> Iterator[Path]:
+    path = reachable_tempdir("meetup-cli-")
+    yield path
+    if (path / "pgdata").exists():
+        stop_server(path / "pgdata")
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def run(home: Path, *cmd: str) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.relations import Relation, TableRows, TableSelect
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
+from meetup_pipeline_tests.conftest import reachable_tempdir
 from meetup_pipeline_tests.warehouse.tables import event_rows, events_table
 
 DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="America/Los_Angeles")
@@ -120,7 +121,7 @@ def test_range_in_one_run_across_dst_equals_day_by_day(warehouse_url: URL, pg_se
 
 def test_meetup_warehouse_url_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A second real server on its own data directory, selected only by the variable."""
-    pgdata = tmp_path / "second"
+    pgdata = reachable_tempdir("meetup-second-") / "second"
     second = ensure_server(pgdata, databases=("elsewhere",))
     home = tmp_path / "home"  # a fresh MEETUP_HOME: the embedded default must stay unmade
     try:

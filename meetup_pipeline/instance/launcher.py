@@ -1,0 +1,51 @@
+"""Dagster's default run launcher, able to tell run monitoring that a run's process is dead.
+
+With a daemon (`dagster dev`, the Compose `daemon` service), Dagster's run monitoring
+asks the run launcher about every STARTED run. `DefaultRunLauncher` cannot answer
+(`supports_check_run_worker_health` is False), so a run whose process was killed stays
+STARTED, holds its pool slot and one of the `max_concurrent_runs` run slots: with four
+such runs, the queue launches nothing again. This launcher answers from the process that
+each run records (`recovery.RunWorker`): FAILED when that process is provably gone from
+this host, RUNNING otherwise (another host, or nothing recorded yet: never touch what
+cannot be proven dead). Monitoring then marks the run FAILED with our reason, and
+`free_slots_after_run_end_seconds` frees its pool slots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import DefaultRunLauncher
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._serdes import ConfigurableClassData
+
+from meetup_pipeline.instance.recovery import RunWorker, WorkerState, dead_run_message
+
+
+def run_worker_health(run: DagsterRun) -> CheckRunHealthResult:
+    worker = RunWorker.from_tags(run.tags)
+    if worker is None:
+        return CheckRunHealthResult(WorkerStatus.RUNNING, "no run process recorded yet")
+    state = worker.state()
+    if state is WorkerState.DEAD:
+        return CheckRunHealthResult(WorkerStatus.FAILED, dead_run_message(run, worker, None))
+    return CheckRunHealthResult(WorkerStatus.RUNNING, f"{worker.describe()}: {state.value}")
+
+
+class MeetupRunLauncher(DefaultRunLauncher):
+    """`DefaultRunLauncher` plus `check_run_worker_health` from the recorded run process."""
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]
+    ) -> MeetupRunLauncher:
+        return cls(inst_data=inst_data)
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        return run_worker_health(run)

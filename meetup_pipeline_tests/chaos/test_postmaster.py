@@ -1,0 +1,56 @@
+"""The embedded PostgreSQL server dies mid-run, and its pid is then reused: the next run copes.
+
+The postmaster is killed with SIGKILL while the run extracts; the run cannot record its
+own end (its storage is gone). The pid in `postmaster.pid` is then given to a live
+process that is not PostgreSQL, as happens when the system reuses it. The same command
+again must start the server, mark the dead run FAILED, and load the same marts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+from meetup_pipeline.warehouse.embedded import running_server
+from meetup_pipeline_tests.chaos.conftest import Site
+from meetup_pipeline_tests.chaos.test_kill_run import PHASES, run_id_of
+
+
+def postmaster_pid(site: Site) -> int:
+    return int((site.pgdata / "postmaster.pid").read_text().splitlines()[0])
+
+
+def test_postmaster_killed_mid_run_then_pid_reused(site: Site, clean_marts: dict[str, str]) -> None:
+    killed_pids: list[int] = []
+
+    def kill_postmaster() -> None:
+        killed_pids.append(postmaster_pid(site))
+        os.kill(killed_pids[0], signal.SIGKILL)
+
+    first = site.materialize(kill_at=PHASES["extraction"], on_cue=kill_postmaster)
+    assert killed_pids, first.output[-3000:]
+    assert first.code != 0
+    dead_run = run_id_of(first.output)
+
+    impostor = subprocess.Popen(["sleep", "300"])
+    try:
+        # Both lock files name the pid: the data directory's and the socket's.
+        for lock in (site.pgdata / "postmaster.pid", site.pgdata / ".s.PGSQL.5432.lock"):
+            lines = lock.read_text().splitlines()
+            lock.write_text("\n".join([str(impostor.pid), *lines[1:]]) + "\n")
+        assert running_server(site.pgdata) is None  # not fooled by the live impostor
+
+        again = site.materialize()
+
+        assert again.code == 0, again.output[-4000:]
+        assert "RUN_SUCCESS" in again.output
+        assert impostor.poll() is None  # the impostor was left alone
+    finally:
+        impostor.kill()
+        impostor.wait()
+    statuses = site.runs()
+    assert statuses[dead_run] == "FAILURE"
+    assert "STARTED" not in statuses.values(), statuses
+    assert site.held_slots() == []
+    assert site.marts_md5() == clean_marts

