@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from meetup_pipeline.meetup.errors import MeetupRetryError
-from meetup_pipeline.meetup.ratelimit import FakeClock
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline_tests.clock import FakeClock
 
 from .conftest import run
 

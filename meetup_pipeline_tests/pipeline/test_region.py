@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ import sqlalchemy as sa
 from meetup_pipeline.sandbox.region import region_for
 from meetup_pipeline.sandbox.world import build_world
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
+from meetup_pipeline_tests.conftest import reachable_tempdir
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -51,7 +51,7 @@ pytestmark = pytest.mark.slow
 def home() -> Iterator[Path]:
     """Not under pytest's basetemp, whose 0700 parent a concurrent session may reset while
     the embedded server (an unprivileged user when run as root) needs to reach it."""
-    path = Path(tempfile.mkdtemp(prefix="meetup-region-"))
+    path = reachable_tempdir("meetup-region-")
     yield path
     if (path / "pgdata").exists():
         stop_server(path / "pgdata")

@@ -170,6 +170,10 @@ def test_faults_are_seeded_and_combinable(monkeypatch: pytest.MonkeyPatch) -> No
     # RATE_LIMITED faults stamp resetAt from the wall clock: pin it so bytes can match
     fixed = sandbox_app.utc_now()
     monkeypatch.setattr(sandbox_app, "utc_now", lambda: fixed)
+    # ... and the window's remaining seconds come from the monotonic clock, which a loaded
+    # machine advances differently between the two runs: pin the stamp itself
+    stamp = sandbox_app.reset_at(fixed, 60.0)
+    monkeypatch.setattr(sandbox_app, "reset_at", lambda _now, _reset_in: stamp)
     spec = FaultConfig.parse("all=0.15,slow_seconds=0,timeout_seconds=0,seed=9")
     one = _signature(run_inprocess(config(faults=spec), [SEARCH] * 40))
     two = _signature(run_inprocess(config(faults=spec), [SEARCH] * 40))
