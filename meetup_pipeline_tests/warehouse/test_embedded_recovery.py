@@ -101,16 +101,25 @@ def test_as_root_nothing_outside_pgdata_changes_mode() -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the library chmods only when run as root")
-def test_as_root_a_closed_directory_is_named_not_opened() -> None:
+def test_as_root_an_existing_data_directory_behind_a_closed_one_is_named_not_opened() -> None:
+    # A new data directory there is placed elsewhere (test_root_relocation.py); one that
+    # holds data stays where it is, and the error names what to open.
     root = reachable_tempdir("meetup-closed-")
     closed = root / "closed"
     closed.mkdir(mode=0o700)
-    closed.chmod(0o700)
+    closed.chmod(0o711)
+    pgdata = closed / "home" / "pgdata"
     try:
+        embedded.ensure_server(pgdata, databases=())
+        embedded.stop_server(pgdata)
+        closed.chmod(0o700)
         with pytest.raises(embedded.PermissionProblem) as info:
-            embedded.ensure_server(closed / "home" / "pgdata")
+            embedded.ensure_server(pgdata)
         assert f"cannot enter {closed} " in str(info.value)
         assert "chmod o+x" in str(info.value) and "MEETUP_HOME" in str(info.value)
         assert closed.stat().st_mode & 0o777 == 0o700
+        assert not pgdata.is_symlink() and (pgdata / "PG_VERSION").exists()
     finally:
+        closed.chmod(0o711)
+        embedded.stop_server(pgdata)
         shutil.rmtree(root, ignore_errors=True)
