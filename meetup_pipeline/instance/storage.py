@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,16 @@ def _from_parts(environ: Mapping[str, str]) -> StorageTarget:
 def _embedded(database: str) -> StorageTarget:
     home = meetup_home()
     pgdata = home / "pgdata"
+    if embedded.running_server(pgdata) is None:
+        # The first thing a user sees: a server start takes seconds (initdb: tens of seconds)
+        # before Dagster prints anything, and the server keeps running after this process.
+        print(
+            f"Starting the embedded PostgreSQL server in {pgdata} (Dagster's storage and the "
+            "warehouse); it keeps running after this command: stop it with "
+            "`meetup-pipeline warehouse stop`.",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         server = embedded.ensure_server(pgdata, databases=(database,))
     except Exception as exc:
