@@ -9,8 +9,9 @@ Two Dagster behaviours cost or mislead on a single-run backfill of daily partiti
    supports that; stock storages store that single event as is, and failed or in-progress
    partitions then lose their status (the UI reads per-partition rows). This mixin says it
    supports it and expands the event back into exactly the per-partition rows Dagster would
-   have written, in one transaction: one multi-row INSERT per `CHUNK` events and one
-   `asset_keys` upsert per asset. Readers see the same rows as without the mixin.
+   have written, in one transaction: one INSERT per `CHUNK` events (serialized once per
+   asset, see `planned_rows`) and one `asset_keys` upsert per asset. Readers see the same
+   rows as without the mixin.
 
 2. A partitioned asset check run over a range plans one execution row per partition, but
    its result carries no partition (`AssetCheckResult` has none), so Dagster adds a separate
@@ -22,14 +23,15 @@ Two Dagster behaviours cost or mislead on a single-run backfill of daily partiti
 
 Dagster surface used (pinned by meetup_pipeline_tests/instance/test_planned_events.py):
 `supports_partition_subset_in_asset_materialization_planned_events`, `store_event`,
-`store_asset_check_event`, `prepare_insert_event_batch`, `_store_asset_event_tags`,
+`store_asset_check_event`, `_event_to_row`, `_store_asset_event_tags`,
 `_store_asset_event`, `index_transaction`, and the `event_logs` / `asset_check_executions`
 tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +51,7 @@ from dagster_postgres.utils import get_token_provider_from_config, pg_config, pg
 from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD, apply_event_batch_size
 
 CHUNK = 1000
+PLACEHOLDER = "meetup-planned-partition-placeholder-0c5e"
 """Events per INSERT: big enough to amortise the round trip, small enough for one statement."""
 
 
@@ -74,6 +77,40 @@ def expand_planned_event(event: EventLogEntry) -> list[EventLogEntry] | None:
         )
         for key in planned.partitions_subset.get_partition_keys()
     ]
+
+
+def _partition(event: EventLogEntry) -> str:
+    return str(event.get_dagster_event().event_specific_data.partition)
+
+
+def planned_rows(
+    event_to_row: Callable[[EventLogEntry], dict[str, Any]], events: Sequence[EventLogEntry]
+) -> list[dict[str, Any]]:
+    """`event_logs` rows for per-partition planned events that differ only in their partition.
+
+    Serializing each event is most of the cost of storing it; these are serialized once,
+    with a placeholder for the partition that each row then replaces. If the placeholder
+    does not appear exactly once in the text, every event is serialized on its own.
+    """
+    first = events[0]
+    data = first.get_dagster_event().event_specific_data
+    template_event = first._replace(
+        dagster_event=first.get_dagster_event()._replace(
+            event_specific_data=data._replace(partition=PLACEHOLDER)
+        )
+    )
+    template = event_to_row(template_event)
+    text = template["event"]
+    quoted = json.dumps(PLACEHOLDER)[1:-1]
+    if text.count(quoted) != 1:
+        return [event_to_row(event) for event in events]
+    rows = []
+    for event in events:
+        key = _partition(event)
+        rows.append(
+            {**template, "event": text.replace(quoted, json.dumps(key)[1:-1]), "partition": key}
+        )
+    return rows
 
 
 BULK_PLANNED_EVENTS_FIELD = Field(
@@ -106,12 +143,14 @@ class BulkPlannedEventsMixin:
     def store_planned_events(self, events: Sequence[EventLogEntry]) -> None:
         """Store per-partition planned events of one asset, atomically."""
         this: Any = self
+        rows = planned_rows(this._event_to_row, events)
+        insert = SqlEventLogStorageTable.insert().returning(
+            SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+        )
         ids: list[int] = []
         with this.index_transaction() as conn:
-            for start in range(0, len(events), CHUNK):
-                chunk = events[start : start + CHUNK]
-                insert = this.prepare_insert_event_batch(chunk)
-                result = conn.execute(insert.returning(SqlEventLogStorageTable.c.id))
+            for start in range(0, len(rows), CHUNK):
+                result = conn.execute(insert, rows[start : start + CHUNK])
                 ids.extend(int(row[0]) for row in result.fetchall())
             this._store_asset_event_tags(conn, events, ids)
             # One upsert: it records the run id and time of the asset's latest event, the same

@@ -112,6 +112,37 @@ def _planned_rows(instance: dg.DagsterInstance, run_id: str) -> Counter[tuple]:
     return found
 
 
+def test_planned_rows_serialize_as_each_event_would() -> None:
+    """The serialize-once shortcut gives the very text Dagster's own serialization gives."""
+    from dagster._core.events import AssetMaterializationPlannedData, DagsterEvent
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+
+    from meetup_pipeline.instance.planned_events import expand_planned_event, planned_rows
+
+    subset = DAYS.subset_with_partition_keys(RANGE_KEYS)
+    planned = DagsterEvent.build_asset_materialization_planned_event(
+        "job",
+        "step",
+        AssetMaterializationPlannedData(dg.AssetKey(["a", "b"]), partitions_subset=subset),
+    )
+    entry = dg.EventLogEntry(
+        error_info=None,
+        level=10,
+        user_message="",
+        run_id="r1",
+        timestamp=1.0,
+        step_key="step",
+        job_name="job",
+        dagster_event=planned,
+    )
+    events = expand_planned_event(entry)
+    assert events is not None and len(events) == len(RANGE_KEYS)
+    to_row = SqlEventLogStorage._event_to_row.__get__(
+        BulkPostgresEventLogStorage.__new__(BulkPostgresEventLogStorage)
+    )
+    assert planned_rows(to_row, events) == [to_row(event) for event in events]
+
+
 def _status(instance: dg.DagsterInstance, key: str) -> dict[str, list[str]]:
     value = get_and_update_asset_status_cache_value(instance, dg.AssetKey(key), DAYS)
     assert value is not None
