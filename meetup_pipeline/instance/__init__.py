@@ -1,5 +1,7 @@
 """The Dagster instance: where runs, event logs and schedule state are stored.
 
-`dagster.yaml` at the repo root (local) and `deploy/dagster.yaml` (Docker/production) point
-Dagster at the classes in `meetup_pipeline.instance.storage`.
+`dagster.yaml` at the repo root (local) points Dagster at the classes in
+`meetup_pipeline.instance.storage`; `deploy/dagster.yaml` (Docker/production) uses
+dagster-postgres' own classes and config, with the event log from
+`meetup_pipeline.instance.planned_events` (bulk planned events, range check results).
 """

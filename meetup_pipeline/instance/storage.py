@@ -12,8 +12,9 @@ run worker) resolves the server again from its own environment:
    reference Docker deployment.
 3. Neither set: the project's embedded PostgreSQL server in `$MEETUP_HOME/pgdata`
    (database `dagster`), started on first use and shared by every process. A config can
-   forbid this fallback (`embedded_fallback: false`, as `deploy/dagster.yaml` does) so a
-   misconfigured production container fails instead of quietly keeping state in itself.
+   forbid this fallback (`embedded_fallback: false`) so a misconfigured container fails
+   instead of quietly keeping state in itself. (`deploy/dagster.yaml` uses dagster-postgres'
+   own config instead; these classes earn their place by the zero-setup local default.)
 
 Whatever the source, dagster-postgres is given a `postgresql+psycopg2://` URL: with
 SQLAlchemy 2.1 a bare `postgresql://` selects psycopg 3, and dagster-postgres' instance
