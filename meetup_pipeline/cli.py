@@ -38,6 +38,7 @@ def _materialize(args: argparse.Namespace) -> int:
     and the warehouse before anything starts.
     """
     from meetup_pipeline import preflight
+    from meetup_pipeline.console import LEVEL_ENV
 
     keys: list[str | None] = [args.partition]
     if args.partition_range is not None:
@@ -72,7 +73,13 @@ def _materialize(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(" ".join(command))
         return 0
-    os.execv(command[0], command)
+    env = dict(os.environ)
+    # The run's console (meetup_pipeline/console.py): step lines and a summary, or every event.
+    env[LEVEL_ENV] = args.log_level
+    # `dagster asset materialize` warns that `dg launch` supersedes it; it still works, and
+    # this command exists to run it: the run's first line should be about the run.
+    env.setdefault("PYTHONWARNINGS", "ignore:Function `asset_materialize_command` is superseded")
+    os.execve(command[0], command, env)
     return 0  # not reached
 
 
@@ -89,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
     when = mat.add_mutually_exclusive_group(required=True)
     when.add_argument("--partition", help="one day, YYYY-MM-DD")
     when.add_argument("--partition-range", help="START...END, both days included")
+    mat.add_argument(
+        "--log-level",
+        choices=["info", "debug"],
+        default="info",
+        help="info: one line per step and a summary (default); debug: every Dagster event",
+    )
     mat.add_argument("--dry-run", action="store_true", help="check and print the command only")
     mat.set_defaults(func=_materialize)
     from meetup_pipeline.dashboard.cli import add_subcommand

@@ -59,11 +59,16 @@ def test_yaml_parses(relative: str) -> None:
     assert isinstance(load(relative), dict)
 
 
-def test_deploy_instance_config_is_valid_and_has_no_embedded_fallback() -> None:
+def test_deploy_instance_config_is_valid_and_uses_stock_postgres_storage() -> None:
+    """Stock dagster-postgres config; the event log is its class plus the bulk path only."""
     config, _ = dagster_instance_config(str(REPO_ROOT / "deploy"))
+    assert config["run_storage"]["module"] == "dagster_postgres.run_storage"
+    assert config["schedule_storage"]["module"] == "dagster_postgres.schedule_storage"
+    assert config["event_log_storage"]["module"] == "meetup_pipeline.instance.planned_events"
     for key in ("run_storage", "event_log_storage", "schedule_storage"):
-        assert config[key]["module"] == "meetup_pipeline.instance.storage"
-        assert config[key]["config"]["embedded_fallback"] is False
+        db = config[key]["config"]["postgres_db"]
+        assert db["scheme"] == "postgresql+psycopg2"
+        assert db["hostname"] == {"env": "DAGSTER_POSTGRES_HOST"}
     assert config["run_coordinator"]["class"] == "QueuedRunCoordinator"
     assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["telemetry"]["enabled"] is False

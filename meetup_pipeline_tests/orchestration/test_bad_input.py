@@ -94,6 +94,8 @@ def cli() -> Iterator[Cli]:
         DAGSTER_HOME=str(root / "dagster_home"),
         MEETUP_SANDBOX_NOW=SANDBOX_NOW,
         MEETUP_SANDBOX_RATE_LIMIT="off",
+        # Every event on the console (meetup_pipeline/console.py), so STEP_START shows.
+        MEETUP_LOG_LEVEL="debug",
     )
     try:
         yield Cli(root, env)

@@ -1,0 +1,229 @@
+"""The run's console output: one line per step, a summary at the end.
+
+Dagster's default console logger prints every event at DEBUG: a single-run backfill of ten
+years prints one "Materialized value" line per asset per day, about 55,000 lines, and the
+lines that matter (what was extracted, where the dashboard is) drown. `dagster.yaml` sets
+Dagster's own `python_logs.python_log_level: INFO`, so its console logger prints only the
+project's messages, warnings and errors, and adds `ConsoleHandler`, which sees every event
+of the run and prints:
+
+- one line per step start and end, with partitions, table rows and time;
+- failed checks;
+- at RUN_SUCCESS / RUN_FAILURE a summary: rows per table, checks passed and failed, the
+  dashboard's path and how to open the UI.
+
+`MEETUP_LOG_LEVEL=debug` (what `meetup-pipeline materialize --log-level debug` sets) makes it
+print the DEBUG events too, in Dagster's format: with the INFO ones, every event comes back.
+These are `python_logs` settings of the instance, so they apply to runs launched from the
+UI as well (their output goes to the process that runs them).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import dagster as dg
+from dagster._core.events import DagsterEvent, DagsterEventType
+from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
+from dagster._utils.log import default_date_format_string, default_format_string
+
+from meetup_pipeline.settings import meetup_home
+
+LEVEL_ENV = "MEETUP_LOG_LEVEL"
+UI_HINT = ".venv/bin/dagster dev  (then open http://127.0.0.1:3000/runs/{run_id})"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+@dataclass
+class StepStats:
+    started: float
+    partitions: dict[str, int] = field(default_factory=dict)
+    """Materializations per asset of the step: one per partition."""
+    tables: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    """Table name -> (rows in the table, rows this run wrote)."""
+    checks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """What the run did, gathered from its events as they pass."""
+
+    started: float = field(default_factory=time.monotonic)
+    steps: dict[str, StepStats] = field(default_factory=dict)
+    finished_steps: int = 0
+    failed_steps: list[str] = field(default_factory=list)
+    table_rows: dict[str, int] = field(default_factory=dict)
+    checks_passed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
+    dashboard: str | None = None
+
+
+def _metadata_value(metadata: Any, key: str) -> Any:
+    entry = metadata.get(key) if metadata else None
+    return getattr(entry, "value", entry)
+
+
+def _clock() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+_RUNS: dict[str, RunSummary] = {}
+"""Per run id: Dagster builds a new handler for each log manager of a run (run, steps)."""
+_RUNS_LOCK = threading.Lock()
+
+
+class ConsoleHandler(logging.Handler):
+    """Turns the run's log records into the lines described in the module docstring."""
+
+    def __init__(self, verbose: bool | None = None, stream: IO[str] | None = None) -> None:
+        super().__init__(logging.DEBUG)
+        if verbose is None:
+            verbose = os.environ.get(LEVEL_ENV, "").strip().upper() == "DEBUG"
+        self.verbose = verbose
+        self.stream = stream or sys.stderr
+        self.full = logging.Formatter(default_format_string(), default_date_format_string())
+
+    def _print(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            meta = getattr(record, LOG_RECORD_METADATA_ATTR, None) or {}
+            if self.verbose and record.levelno < logging.INFO:
+                # Dagster's console logger prints INFO and up (python_log_level).
+                self._print(self.full.format(record))
+            event: DagsterEvent | None = meta.get("dagster_event")
+            if event is not None:
+                self._on_event(event, meta)
+        except Exception:  # a console line must never fail the run
+            self.handleError(record)
+
+    def _say(self, line: str) -> None:
+        if not self.verbose:
+            self._print(f"{_clock()} - {line}")
+
+    def _on_event(self, event: DagsterEvent, meta: dict[str, Any]) -> None:
+        kind = event.event_type
+        step = event.step_key or ""
+        run_id = str(meta.get("run_id") or "")
+        with _RUNS_LOCK:
+            if kind == DagsterEventType.RUN_START or run_id not in _RUNS:
+                _RUNS[run_id] = RunSummary()
+            self.summary = _RUNS[run_id]
+        if kind == DagsterEventType.RUN_START:
+            self._say(f"run {meta.get('run_id')} started{_window(meta.get('job_tags') or {})}")
+        elif kind == DagsterEventType.STEP_START:
+            self.summary.steps[step] = StepStats(started=time.monotonic())
+            self._say(f"{step}: started")
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION:
+            self._on_materialization(event, step)
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            self._on_check(event)
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            self.summary.finished_steps += 1
+            self._say(f"{step}: done{self._step_figures(step)}")
+        elif kind == DagsterEventType.STEP_FAILURE:
+            self.summary.failed_steps.append(step)
+            error = event.step_failure_data.error
+            reason = error.message.strip().splitlines()[0] if error else "failed"
+            self._say(f"{step}: FAILED{self._step_figures(step)}: {reason}")
+        elif kind == DagsterEventType.STEP_SKIPPED:
+            self._say(f"{step}: skipped (an upstream step failed or a blocking check failed)")
+        elif kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
+            self._print_summary(meta, kind == DagsterEventType.RUN_SUCCESS)
+            with _RUNS_LOCK:
+                _RUNS.pop(run_id, None)
+
+    def _on_materialization(self, event: DagsterEvent, step: str) -> None:
+        stats = self.summary.steps.setdefault(step, StepStats(started=time.monotonic()))
+        materialization = event.step_materialization_data.materialization
+        asset = materialization.asset_key.to_user_string()
+        stats.partitions[asset] = stats.partitions.get(asset, 0) + 1
+        metadata = materialization.metadata
+        table = _metadata_value(metadata, "dagster/table_name")
+        rows = _metadata_value(metadata, "dagster/row_count")
+        if table and isinstance(rows, int):
+            written = _metadata_value(metadata, "rows_written")
+            stats.tables[str(table)] = (rows, written if isinstance(written, int) else None)
+            self.summary.table_rows[str(table)] = rows
+        path = _metadata_value(metadata, "path")
+        if materialization.asset_key.to_user_string() == "dashboard" and path:
+            self.summary.dashboard = str(path)
+
+    def _on_check(self, event: DagsterEvent) -> None:
+        evaluation = event.asset_check_evaluation_data
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        stats = self.summary.steps.get(event.step_key or "")
+        if stats is not None:
+            stats.checks.append("check passed" if evaluation.passed else "check did NOT pass")
+        if evaluation.passed:
+            self.summary.checks_passed.append(name)
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            self.summary.checks_warned.append(name)
+            self._say(f"check {name}: WARNING (did not pass; warns only)")
+        else:
+            self.summary.checks_failed.append(name)
+            self._say(f"check {name}: FAILED")
+
+    def _step_figures(self, step: str) -> str:
+        stats = self.summary.steps.get(step)
+        if stats is None:
+            return ""
+        parts = [f" in {_seconds(time.monotonic() - stats.started)}"]
+        partitions = max(stats.partitions.values(), default=0)
+        if partitions > 1:
+            parts.append(f"{partitions:,} partitions")
+        for table, (rows, written) in stats.tables.items():
+            wrote = f" ({written:,} written)" if written is not None else ""
+            parts.append(f"{table} {rows:,} rows{wrote}")
+        return ", ".join(parts + stats.checks)
+
+    def _print_summary(self, meta: dict[str, Any], success: bool) -> None:
+        s = self.summary
+        run_id = meta.get("run_id") or ""
+        outcome = "succeeded" if success else "FAILED"
+        lines = [
+            f"run {run_id} {outcome} in {_seconds(time.monotonic() - s.started)}: "
+            f"{s.finished_steps} steps done"
+            + (f", failed: {', '.join(s.failed_steps)}" if s.failed_steps else ""),
+        ]
+        if s.table_rows:
+            lines.append("  rows per table:")
+            width = max(len(t) for t in s.table_rows)
+            lines += [f"    {t:<{width}} {n:>12,}" for t, n in sorted(s.table_rows.items())]
+        checks = f"  checks: {len(s.checks_passed)} passed, {len(s.checks_failed)} failed"
+        if s.checks_warned:
+            checks += f", {len(s.checks_warned)} warned"
+        lines.append(
+            checks
+            + "".join(f"\n    FAILED {n}" for n in s.checks_failed)
+            + "".join(f"\n    WARNED {n}" for n in s.checks_warned)
+        )
+        dashboard = s.dashboard or str(meetup_home() / "dashboard" / "index.html")
+        built = "" if s.dashboard else " (not rebuilt by this run)"
+        lines.append(f"  dashboard: {dashboard}{built}")
+        lines.append(f"  in the UI: {UI_HINT.format(run_id=run_id)}")
+        for line in lines:
+            self._print(line)
+
+
+def _window(tags: dict[str, str]) -> str:
+    if RANGE_START_TAG in tags:
+        return f" for {tags[RANGE_START_TAG]}...{tags.get(RANGE_END_TAG, '')}"
+    if PARTITION_TAG in tags:
+        return f" for {tags[PARTITION_TAG]}"
+    return ""
