@@ -80,6 +80,9 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
 
 
+NOTEWORTHY_ENGINE_EVENTS = ("Step blocked by limit for pool", "Marked ")
+"""Prefixes of Dagster's (and instance/executor.py's) engine messages the console shows."""
+
 _RUNS: dict[str, RunSummary] = {}
 """Per run id: Dagster builds a new handler for each log manager of a run (run, steps)."""
 _RUNS_LOCK = threading.Lock()
@@ -143,6 +146,11 @@ class ConsoleHandler(logging.Handler):
             self._say(f"{step}: FAILED{self._step_figures(step)}: {reason}")
         elif kind == DagsterEventType.STEP_SKIPPED:
             self._say(f"{step}: skipped (an upstream step failed or a blocking check failed)")
+        elif kind == DagsterEventType.ENGINE_EVENT and event.message:
+            # the two engine events a person waiting at the terminal needs: a step waiting
+            # for a pool slot (once, not every "still blocked"), and dead runs released
+            if event.message.startswith(NOTEWORTHY_ENGINE_EVENTS):
+                self._say(f"{step + ': ' if step else ''}{event.message}")
         elif kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
             self._print_summary(meta, kind == DagsterEventType.RUN_SUCCESS)
             with _RUNS_LOCK:

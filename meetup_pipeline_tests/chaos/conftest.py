@@ -189,6 +189,8 @@ def make_site(prefix: str) -> Site:
         MEETUP_SANDBOX_NOW=SANDBOX_NOW,
         MEETUP_SANDBOX_RATE_LIMIT="off",
         MEETUP_SANDBOX_SCALE=SCALE,
+        # every Dagster event on the console: the tests find each phase by its step lines
+        MEETUP_LOG_LEVEL="debug",
     )
     return Site(root, env)
 
