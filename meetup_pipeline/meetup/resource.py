@@ -106,9 +106,6 @@ class MeetupResource(dg.ConfigurableResource):
     request_timeout_s: float = Field(default=30.0, description="per-request timeout")
     page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
     max_pages: int = Field(default=500, description="pages per connection before giving up")
-    max_reject_rate: float = Field(
-        default=0.01, description="fail the run past this share of invalid records"
-    )
 
     _announced: bool = PrivateAttr(default=False)
     _auth: TokenProvider | None = PrivateAttr(default=None)
@@ -315,7 +312,6 @@ class MeetupResource(dg.ConfigurableResource):
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
-                max_reject_rate=self.max_reject_rate,
                 source=source,
             ),
         )
