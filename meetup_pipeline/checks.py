@@ -5,48 +5,16 @@ so a one-day run checks one day. Blocking checks stop downstream assets (and so 
 dashboard) from building on bad data; the row-count anomaly only warns.
 """
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, ValidationError
 
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.warehouse.relations import Window
 from meetup_pipeline.warehouse.resource import Warehouse
 
-
-class RejectPolicy(BaseModel):
-    """When records refused at the edge are worth a warning, and when they stop downstream.
-
-    A few odd records are normal and are stored in raw_rejects; only a large share (a schema
-    change) should block. Blocking also needs ``block_min`` rejects, so a handful of bad
-    records in a quiet window (10 events) never fails anything.
-    """
-
-    warn_rate: float = Field(0.01, ge=0, le=1)
-    block_rate: float = Field(0.25, ge=0, le=1)
-    block_min: int = 10
-
-    @classmethod
-    def from_env(cls) -> "RejectPolicy":
-        """``MEETUP_REJECT_WARN_RATE`` / ``MEETUP_REJECT_BLOCK_RATE``; a bad value names them."""
-        values: dict[str, str] = {}
-        for field, var in (("warn_rate", WARN_VAR), ("block_rate", BLOCK_VAR)):
-            if raw := os.environ.get(var, "").strip():
-                values[field] = raw
-        try:
-            return cls.model_validate(values)
-        except ValidationError:
-            raise ValueError(
-                f"{WARN_VAR} and {BLOCK_VAR} must be shares between 0 and 1 "
-                f"(e.g. 0.01 and 0.25); got {values}"
-            ) from None
-
-
-WARN_VAR, BLOCK_VAR = "MEETUP_REJECT_WARN_RATE", "MEETUP_REJECT_BLOCK_RATE"
 ANOMALY_LOW, ANOMALY_HIGH = 0.25, 4.0
 """A window whose events per day fall outside [25%, 400%] of the trailing 28 days warns."""
 
@@ -150,50 +118,6 @@ def raw_and_fact_events_reconcile(
 
 
 @dg.asset_check(
-    asset="raw_rejects",
-    partitions_def=daily,
-    blocking=True,
-    description=(
-        "Share of the window's records refused at the edge: warns above "
-        "MEETUP_REJECT_WARN_RATE (1%), blocks downstream only above MEETUP_REJECT_BLOCK_RATE "
-        "(25%) with at least 10 rejects (a schema change)."
-    ),
-)
-def reject_rate_under_threshold(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    policy = RejectPolicy.from_env()
-    (row,) = _rows(
-        warehouse,
-        """
-        SELECT
-            (SELECT count(*) FROM raw.raw_rejects
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS rejects,
-            (SELECT count(*) FROM raw.raw_events
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS events,
-            (SELECT count(DISTINCT group_id) FROM raw.raw_groups
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS groups
-        """,
-        _window(context),
-    )
-    total = row.rejects + row.events + row.groups
-    rate = row.rejects / total if total else 0.0
-    block = rate > policy.block_rate and row.rejects >= policy.block_min
-    return dg.AssetCheckResult(
-        passed=rate <= policy.warn_rate,
-        severity=dg.AssetCheckSeverity.ERROR if block else dg.AssetCheckSeverity.WARN,
-        metadata={
-            "reject_rate": rate,
-            "rejects": row.rejects,
-            "records": total,
-            "warn_rate": policy.warn_rate,
-            "block_rate": policy.block_rate,
-            "blocks_downstream": block,
-        },
-    )
-
-
-@dg.asset_check(
     asset="fact_events",
     partitions_def=daily,
     description="Events per day in the window against the trailing 28 days (warning only).",
@@ -237,6 +161,5 @@ checks = [
     fact_events_unique_event_ids,
     fact_events_keys_resolve,
     raw_and_fact_events_reconcile,
-    reject_rate_under_threshold,
     fact_events_row_count_anomaly,
 ]

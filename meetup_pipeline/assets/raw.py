@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from meetup_pipeline.assets import reject_rate
 from meetup_pipeline.assets.partitions import daily, single_run
 from meetup_pipeline.meetup import Event, Fetched, Group, MeetupResource, Reject
 from meetup_pipeline.settings import LOCAL_TIMEZONE
@@ -85,12 +86,14 @@ def _out(table: Any, description: str) -> dg.AssetOut:
     backfill_policy=single_run,
     pool="meetup_api",
     can_subset=False,
+    check_specs=[reject_rate.SPEC],
 )
 def raw_meetup(
     context: dg.AssetExecutionContext, meetup: MeetupResource, warehouse: Warehouse
-) -> Iterator[dg.Output]:
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
+    policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
     extraction = meetup.extract_window(window.start, window.end)
     records: list[Record] = [*extraction.groups, *extraction.events, *extraction.rejects]
     context.log.info(
@@ -109,6 +112,7 @@ def raw_meetup(
         if table is raw.raw_rejects:
             meta["reject_rate"] = extraction.reject_rate
         yield dg.Output(None, table.name, metadata=meta)
+    yield reject_rate.evaluate(warehouse.get_engine(), window, policy)
 
 
 def _written(table: Any, result: WriteResult, warehouse: Warehouse) -> dict[str, Any]:
