@@ -3,10 +3,12 @@
 A single pass over the API serves a whole window (a day or ten years): every group is
 discovered once and asked for all its events of the window in one paginated query.
 
-The three raw tables of a window change together or not at all: the asset streams every
-record into one temporary table and swaps the window of ``raw_groups``, ``raw_events`` and
-``raw_rejects`` in ONE transaction through the warehouse resource (three outputs through the
-IO manager would be three transactions). The outputs only carry the metadata.
+Memory does not grow with the window: the client yields records page by page and they are
+COPYed as they arrive into one temporary table; then the window of ``raw_groups``,
+``raw_events`` and ``raw_rejects`` is replaced from it in the SAME transaction, through the
+warehouse resource (three outputs through the IO manager would be three transactions, and
+would need the whole window in memory). The three tables change together or not at all;
+the outputs only carry the metadata.
 """
 
 from collections.abc import Iterable, Iterator
@@ -18,7 +20,8 @@ import dagster as dg
 
 from meetup_pipeline.assets import reject_rate
 from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.meetup import Event, Fetched, Group, MeetupResource, Reject
+from meetup_pipeline.meetup import Event, MeetupResource, Reject
+from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
@@ -27,8 +30,6 @@ from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.writes import WriteResult, replace_windows_from_stage
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
-
-Record = Fetched[Group] | Fetched[Event] | Reject
 
 _FIRST_EVENTS = """
     SELECT DISTINCT ON (record_id) record_id, group_id, starts_at, partition_date, payload
@@ -94,23 +95,22 @@ def raw_meetup(
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
     policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
-    extraction = meetup.extract_window(window.start, window.end)
-    records: list[Record] = [*extraction.groups, *extraction.events, *extraction.rejects]
+    stream = meetup.stream_window(window.start, window.end)
+    results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
-        len(extraction.groups),
-        len(extraction.events),
-        len(extraction.rejects),
-        extraction.source,
-        extraction.stats.seconds,
-        extraction.stats.requests,
+        stream.counts["group"],
+        stream.counts["event"],
+        stream.counts["reject"],
+        stream.source,
+        stream.stats.seconds,
+        stream.stats.requests,
     )
-    results = land_window(warehouse, records, window, extraction.fetched_at, extraction.source)
-    common = {"source": extraction.source, **extraction.stats.as_dict()}
+    common = {"source": stream.source, **stream.stats.as_dict()}
     for table in (raw.raw_groups, raw.raw_events, raw.raw_rejects):
         meta = {**common, **_written(table, results[table.name], warehouse)}
         if table is raw.raw_rejects:
-            meta["reject_rate"] = extraction.reject_rate
+            meta["reject_rate"] = stream.reject_rate
         yield dg.Output(None, table.name, metadata=meta)
     yield reject_rate.evaluate(warehouse.get_engine(), window, policy)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -25,6 +25,7 @@ from .client import ClientOptions, MeetupClient, SearchSettings
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
+from .stream import Record, WindowStream, iterate_in_thread
 from .transport import GraphQLTransport, RetryPolicy
 
 log = get_logger(__name__)
@@ -339,6 +340,24 @@ class MeetupResource(dg.ConfigurableResource):
                 budget = PointsBudget(UNLIMITED_POINTS, clock)
         async with self.http_client(transport) as http:
             return await self.build_client(http, clock, budget).extract_window(start, end)
+
+    def stream_window(self, start: datetime, end: datetime) -> WindowStream[Any]:
+        """The window's records as an iterator, page by page as the API sends them."""
+        stats, clock = ExtractStats(), SystemClock()
+
+        async def chunks() -> AsyncIterator[list[Record]]:
+            budget, transport = None, None
+            if self.source == "sandbox":
+                config = self._sandbox_config()
+                transport = self._sandbox_transport(config)
+                if not config.rate_limit.enabled:
+                    budget = PointsBudget(UNLIMITED_POINTS, None)
+            async with self.http_client(transport) as http:
+                client = self.build_client(http, None, budget, stats)
+                async for chunk in client.stream_window(start, end):
+                    yield chunk
+
+        return WindowStream(iterate_in_thread(chunks), self.source, clock.now(), stats)
 
     def extract_window(self, start: datetime, end: datetime) -> Extraction:
         """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""
