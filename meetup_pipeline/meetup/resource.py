@@ -341,7 +341,7 @@ class MeetupResource(dg.ConfigurableResource):
         async with self.http_client(transport) as http:
             return await self.build_client(http, clock, budget).extract_window(start, end)
 
-    def stream_window(self, start: datetime, end: datetime) -> WindowStream[Any]:
+    def stream_window(self, start: datetime, end: datetime) -> WindowStream:
         """The window's records as an iterator, page by page as the API sends them."""
         stats, clock = ExtractStats(), SystemClock()
 

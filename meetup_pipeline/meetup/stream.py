@@ -15,7 +15,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from .models import Event, ExtractStats, Fetched, Group, Reject
 
@@ -75,7 +75,7 @@ def iterate_in_thread(produce: Callable[[], AsyncIterator[T]], ahead: int = 4) -
 
 
 @dataclass
-class WindowStream(Generic[T]):
+class WindowStream:
     """One window's records, consumed once; counters are final once it is exhausted."""
 
     chunks: Iterator[list[Record]]
