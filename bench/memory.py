@@ -8,9 +8,11 @@ Each case is one real CLI run (`dagster asset materialize -m meetup_pipeline.def
 in a fresh MEETUP_HOME with its own embedded server and the committed dagster.yaml, against
 the sandbox world at the case's scale with a fixed "now". By default the sandbox is a
 separate `meetup-sandbox serve` process reached through MEETUP_API_URL, as the real API
-would be: the in-process sandbox keeps every generated event of its world in the pipeline's
-own process (its cache grows with the world's scale, not with the window), which would be
-measured as the pipeline's memory. `--sandbox inprocess` measures that setup too.
+would be, and the run uses `bench/memory_definitions.py` (the project's definitions without
+the client's 500-points-a-minute pacing, which a local server does not need). The
+in-process sandbox keeps every generated event of its world in the pipeline's own process
+(a cache that grows with the world's scale, not with the window), which would be measured
+as the pipeline's memory; `--sandbox inprocess` measures that setup too.
 One year is 2024, ten years 2015-01-01...2024-12-31. Prints wall time, peak RSS of the
 CLI process (os.wait4), events and groups extracted, and the targets: ten years at scale 10
 under 1 GB, one year at scale 10 within 1.3x one year at scale 1.
@@ -82,7 +84,9 @@ def run_case(root: Path, span: str, scale: str, api_url: str | None) -> tuple[fl
     if api_url:
         env["MEETUP_API_URL"] = api_url
     log = home / "run.log"
-    cmd = [DAGSTER, "asset", "materialize", "-m", "meetup_pipeline.definitions"]
+    target = ["-f", str(REPO / "bench" / "memory_definitions.py")] if api_url else []
+    target = target or ["-m", "meetup_pipeline.definitions"]
+    cmd = [DAGSTER, "asset", "materialize", *target]
     cmd += ["--select", "*", "--partition-range", SPANS[span]]
     try:
         with open(log, "w") as out:
