@@ -152,6 +152,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    root.chmod(0o711)  # the embedded server's user (as root) must enter it
     real = ["-m", "meetup_pipeline.definitions"]
     noop = ["-f", str(REPO / "bench" / "noop_definitions.py")]
     span = ["--partition-range", f"{args.start}...{args.end}"]

@@ -164,6 +164,7 @@ def main() -> int:
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="meetup-bench-"))
+    root.chmod(0o711)  # the embedded server's user (as root) must enter it
     os.environ["MEETUP_HOME"] = str(root)
     url = os.environ.get("MEETUP_WAREHOUSE_URL", "").strip()
     from meetup_pipeline.warehouse.embedded import ensure_server, stop_server

@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-io-"))
+    root.chmod(0o711)  # the embedded server's user (as root) must enter it
     server = ensure_server(root / "pgdata", databases=("bench",))
     try:
         t0 = time.perf_counter()

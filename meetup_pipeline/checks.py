@@ -15,7 +15,6 @@ from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.warehouse.relations import Window
 from meetup_pipeline.warehouse.resource import Warehouse
 
-DEFAULT_MAX_REJECT_RATE = 0.01
 ANOMALY_LOW, ANOMALY_HIGH = 0.25, 4.0
 """A window whose events per day fall outside [25%, 400%] of the trailing 28 days warns."""
 
@@ -119,36 +118,6 @@ def raw_and_fact_events_reconcile(
 
 
 @dg.asset_check(
-    asset="raw_rejects",
-    partitions_def=daily,
-    blocking=True,
-    description="Records rejected by validation stay under 1% of what the window extracted.",
-)
-def reject_rate_under_threshold(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    (row,) = _rows(
-        warehouse,
-        """
-        SELECT
-            (SELECT count(*) FROM raw.raw_rejects
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS rejects,
-            (SELECT count(*) FROM raw.raw_events
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS events,
-            (SELECT count(DISTINCT group_id) FROM raw.raw_groups
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS groups
-        """,
-        _window(context),
-    )
-    total = row.rejects + row.events + row.groups
-    rate = row.rejects / total if total else 0.0
-    return dg.AssetCheckResult(
-        passed=rate <= DEFAULT_MAX_REJECT_RATE,
-        metadata={"reject_rate": rate, "rejects": row.rejects, "records": total},
-    )
-
-
-@dg.asset_check(
     asset="fact_events",
     partitions_def=daily,
     description="Events per day in the window against the trailing 28 days (warning only).",
@@ -192,6 +161,5 @@ checks = [
     fact_events_unique_event_ids,
     fact_events_keys_resolve,
     raw_and_fact_events_reconcile,
-    reject_rate_under_threshold,
     fact_events_row_count_anomaly,
 ]

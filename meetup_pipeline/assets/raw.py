@@ -1,24 +1,65 @@
-"""The raw layer: one extraction per run window, landed as received.
+"""The raw layer: one extraction per run window, landed as received (sanitized at the edge).
 
 A single pass over the API serves a whole window (a day or ten years): every group is
 discovered once and asked for all its events of the window in one paginated query.
+
+Memory does not grow with the window: the client yields records page by page and they are
+COPYed as they arrive into one temporary table; then the window of ``raw_groups``,
+``raw_events`` and ``raw_rejects`` is replaced from it in the SAME transaction, through the
+warehouse resource (three outputs through the IO manager would be three transactions, and
+would need the whole window in memory). The three tables change together or not at all;
+the outputs only carry the metadata.
 """
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from meetup_pipeline.assets import reject_rate
 from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.meetup import Extraction, MeetupResource
+from meetup_pipeline.meetup import Event, MeetupResource, Reject
+from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.tables import raw
-from meetup_pipeline.warehouse.relations import TableRows, Window, table_metadata
+from meetup_pipeline.warehouse.ddl import ensure_table
+from meetup_pipeline.warehouse.relations import Window, column_schema, table_metadata
+from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline.warehouse.writes import WriteResult, replace_windows_from_stage
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
+
+_FIRST_EVENTS = """
+    SELECT DISTINCT ON (record_id) record_id, group_id, starts_at, partition_date, payload
+    FROM pg_temp._raw_load WHERE kind = 'event' ORDER BY record_id, seq
+"""
+EVENTS_SQL = f"""
+    SELECT e.record_id AS event_id, e.group_id, e.starts_at, e.partition_date,
+           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
+           e.payload
+    FROM ({_FIRST_EVENTS}) AS e
+"""
+"""An event found under two groups (or twice) lands once: the first copy received wins."""
+
+GROUPS_SQL = f"""
+    SELECT g.record_id AS group_id, g.urlname, d.partition_date,
+           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
+           g.payload
+    FROM (SELECT DISTINCT ON (record_id) record_id, urlname, payload
+          FROM pg_temp._raw_load WHERE kind = 'group' ORDER BY record_id, seq) AS g
+    JOIN (SELECT DISTINCT group_id, partition_date FROM ({_FIRST_EVENTS}) AS e) AS d
+      ON d.group_id = g.record_id
+"""
+"""A group is landed on each day it hosted events."""
+
+REJECTS_SQL = """
+    SELECT entity, record_id, partition_date,
+           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
+           reason, payload, field
+    FROM pg_temp._raw_load WHERE kind = 'reject'
+"""
 
 
 def local_date(instant: datetime) -> date:
@@ -38,85 +79,99 @@ def _out(table: Any, description: str) -> dg.AssetOut:
     outs={
         "raw_groups": _out(raw.raw_groups, "Groups that hosted events on the day (JSON)."),
         "raw_events": _out(raw.raw_events, "Every event starting on the day, as received (JSON)."),
-        "raw_rejects": _out(raw.raw_rejects, "Records that failed validation, with the reason."),
+        "raw_rejects": _out(
+            raw.raw_rejects, "Records refused at the edge, with the field and the reason."
+        ),
     },
     partitions_def=daily,
     backfill_policy=single_run,
     pool="meetup_api",
     can_subset=False,
+    check_specs=[reject_rate.SPEC],
 )
-def raw_meetup(context: dg.AssetExecutionContext, meetup: MeetupResource) -> Iterator[dg.Output]:
-    """Extract the window from Meetup (or the offline sandbox) and land it unchanged."""
+def raw_meetup(
+    context: dg.AssetExecutionContext, meetup: MeetupResource, warehouse: Warehouse
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
-    extraction = meetup.extract_window(window.start, window.end)
+    policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
+    stream = meetup.stream_window(window.start, window.end)
+    results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
-        len(extraction.groups),
-        len(extraction.events),
-        len(extraction.rejects),
-        extraction.source,
-        extraction.stats.seconds,
-        extraction.stats.requests,
+        stream.counts["group"],
+        stream.counts["event"],
+        stream.counts["reject"],
+        stream.source,
+        stream.stats.seconds,
+        stream.stats.requests,
     )
-    common = {"source": extraction.source, **extraction.stats.as_dict()}
-    events, groups, rejects = landed_rows(extraction, window)
-    yield dg.Output(TableRows(raw.raw_groups, groups), "raw_groups", metadata=common)
-    yield dg.Output(TableRows(raw.raw_events, events), "raw_events", metadata=common)
-    yield dg.Output(
-        TableRows(raw.raw_rejects, rejects),
-        "raw_rejects",
-        metadata={**common, "reject_rate": extraction.reject_rate},
-    )
+    common = {"source": stream.source, **stream.stats.as_dict()}
+    for table in (raw.raw_groups, raw.raw_events, raw.raw_rejects):
+        meta = {**common, **_written(table, results[table.name], warehouse)}
+        if table is raw.raw_rejects:
+            meta["reject_rate"] = stream.reject_rate
+        yield dg.Output(None, table.name, metadata=meta)
+    yield reject_rate.evaluate(warehouse.get_engine(), window, policy)
 
 
-def landed_rows(
-    extraction: Extraction, window: Window
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows for the three raw tables. A group is landed on each day it hosted events."""
-    lineage = {"fetched_at": extraction.fetched_at, "source": extraction.source}
-    events: list[dict[str, Any]] = []
-    days_by_group: dict[str, set[date]] = defaultdict(set)
-    for fetched in extraction.events:
-        event = fetched.model
-        day = local_date(event.date_time)
-        group_id = event.group.id if event.group else None
-        if group_id:
-            days_by_group[group_id].add(day)
-        events.append(
-            {
-                "event_id": event.id,
-                "group_id": group_id,
-                "starts_at": event.date_time,
-                "partition_date": day,
-                **lineage,
-                "payload": fetched.raw,
-            }
+def _written(table: Any, result: WriteResult, warehouse: Warehouse) -> dict[str, Any]:
+    """What the IO manager reports for its writes, for the three tables written here."""
+    return {
+        "dagster/row_count": result.table_rows,
+        "dagster/partition_row_count": result.window_rows,
+        "dagster/table_name": table.fullname,
+        "dagster/column_schema": column_schema(table),
+        "rows_written": result.written,
+        "warehouse": warehouse.describe(),
+    }
+
+
+def land_window(
+    warehouse: Warehouse,
+    records: Iterable[Record],
+    window: Window,
+    fetched_at: datetime,
+    source: str,
+) -> dict[str, WriteResult]:
+    """Replace the window of the three raw tables with ``records``, in one transaction."""
+    engine = warehouse.get_engine()
+    targets = [
+        (raw.raw_events, EVENTS_SQL),
+        (raw.raw_groups, GROUPS_SQL),
+        (raw.raw_rejects, REJECTS_SQL),
+    ]
+    for table, _ in targets:
+        ensure_table(engine, table)
+    params = {**window.params(), "fetched_at": fetched_at, "source": source}
+    with engine.begin() as conn:
+        return replace_windows_from_stage(
+            conn, raw.load_stage(), stage_rows(records, window), targets, params, window
         )
-    groups = [
-        {
-            "group_id": fetched.model.id,
-            "urlname": fetched.model.urlname,
-            "partition_date": day,
-            **lineage,
-            "payload": fetched.raw,
-        }
-        for fetched in extraction.groups
-        for day in sorted(days_by_group.get(fetched.model.id, ()))
-    ]
-    rejects = [
-        {
-            "entity": reject.entity,
-            "record_id": str(reject.payload.get("id"))
-            if isinstance(reject.payload, dict)
-            else None,
-            "partition_date": _reject_day(reject.payload, window),
-            **lineage,
-            "reason": reject.reason,
-            "payload": reject.payload,
-        }
-        for reject in extraction.rejects
-    ]
-    return events, groups, rejects
+
+
+def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any, ...]]:
+    """One row of ``raw.load_stage()`` per record, in the order received."""
+    for seq, record in enumerate(records):
+        if isinstance(record, Reject):
+            yield (
+                seq, "reject", record.record_id, None, None, None,
+                _reject_day(record.payload, window), record.entity, record.field,
+                record.reason, record.payload,
+            )  # fmt: skip
+        elif isinstance(record.model, Event):
+            event = record.model
+            day = local_date(event.date_time)
+            yield (
+                seq, "event", event.id, event.group.id, None, event.date_time, day,
+                None, None, None, record.raw,
+            )  # fmt: skip
+        else:
+            group = record.model
+            yield (
+                seq, "group", group.id, None, group.urlname, None, None,
+                None, None, None, record.raw,
+            )  # fmt: skip
 
 
 def _reject_day(payload: Any, window: Window) -> date:

@@ -7,7 +7,6 @@ from .errors import (
     MeetupHTTPError,
     MeetupPaginationError,
     MeetupQueryError,
-    MeetupRejectRateError,
     MeetupRetryError,
 )
 from .models import (
@@ -38,7 +37,6 @@ __all__ = [
     "MeetupHTTPError",
     "MeetupPaginationError",
     "MeetupQueryError",
-    "MeetupRejectRateError",
     "MeetupResource",
     "MeetupRetryError",
     "Reject",

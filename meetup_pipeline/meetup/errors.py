@@ -54,7 +54,3 @@ class MeetupRetryError(MeetupError):
 
 class MeetupPaginationError(MeetupError):
     """The API's paging misbehaved (repeating cursor, too many pages, a missing cursor)."""
-
-
-class MeetupRejectRateError(MeetupError):
-    """Too many records failed validation for the run to be trusted."""

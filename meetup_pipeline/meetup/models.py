@@ -1,18 +1,21 @@
 """Typed views of Meetup's GraphQL payloads, plus the containers the extraction returns.
 
-The models are deliberately tolerant: Meetup's schema drifts (fields appear, disappear or turn
-null), so only what the pipeline cannot live without is required (ids, names, an event's
-status and a tz-aware ``dateTime``). Everything else is optional and unknown fields are
-ignored. A payload that still fails validation becomes a :class:`Reject`, not a crash.
+The models are deliberately tolerant of drift: Meetup's schema changes (fields appear,
+disappear or turn null), so only what the pipeline cannot live without is required (ids,
+names, an event's status and a tz-aware ``dateTime``), and unknown fields are ignored. They
+are strict about values: every scalar the staging SQL casts is checked against its column
+(see :mod:`.sanitize`). A payload that fails becomes a :class:`Reject`, never a crash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from . import sanitize
 
 __all__ = [
     "Event",
@@ -28,6 +31,14 @@ __all__ = [
     "TopicCategory",
     "Venue",
 ]
+
+
+Count = Annotated[int | None, BeforeValidator(sanitize.count)]
+Money = Annotated[float | None, BeforeValidator(sanitize.money)]
+Coordinate = Annotated[float | None, BeforeValidator(sanitize.coordinate)]
+Flag = Annotated[bool | None, BeforeValidator(sanitize.boolean)]
+ZonedDateTime = Annotated[AwareDatetime, BeforeValidator(sanitize.zoned_datetime)]
+Duration = Annotated[timedelta | None, BeforeValidator(sanitize.duration)]
 
 
 class _Model(BaseModel):
@@ -61,8 +72,8 @@ class Venue(_Model):
     state: str | None = None
     postal_code: str | None = Field(default=None, alias="postalCode")
     country: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate = None
+    lon: Coordinate = None
     venue_type: str | None = Field(default=None, alias="venueType")
 
     @property
@@ -72,25 +83,25 @@ class Venue(_Model):
 
 
 class FeeSettings(_Model):
-    required: bool | None = None
-    amount: float | None = None
+    required: Flag = None
+    amount: Money = None
     currency: str | None = None
 
 
 class RsvpCounts(_Model):
-    total_count: int | None = Field(default=None, alias="totalCount")
-    yes_count: int | None = Field(default=None, alias="yesCount")
-    waitlist_count: int | None = Field(default=None, alias="waitlistCount")
-    attended_count: int | None = Field(default=None, alias="attendedCount")
-    no_show_count: int | None = Field(default=None, alias="noShowCount")
+    total_count: Count = Field(default=None, alias="totalCount")
+    yes_count: Count = Field(default=None, alias="yesCount")
+    waitlist_count: Count = Field(default=None, alias="waitlistCount")
+    attended_count: Count = Field(default=None, alias="attendedCount")
+    no_show_count: Count = Field(default=None, alias="noShowCount")
 
 
 class _Count(_Model):
-    total_count: int | None = Field(default=None, alias="totalCount")
+    total_count: Count = Field(default=None, alias="totalCount")
 
 
 class _MemberCounts(_Model):
-    all: int | None = None
+    all: Count = None
 
 
 class _GroupStats(_Model):
@@ -120,14 +131,14 @@ class Group(_Model):
     state: str | None = None
     country: str | None = None
     zip: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: Coordinate = None
+    lon: Coordinate = None
     timezone: str | None = None
     link: str | None = None
-    founded_date: AwareDatetime | None = Field(default=None, alias="foundedDate")
+    founded_date: ZonedDateTime | None = Field(default=None, alias="foundedDate")
     status: str | None = None
     join_mode: str | None = Field(default=None, alias="joinMode")
-    is_private: bool | None = Field(default=None, alias="isPrivate")
+    is_private: Flag = Field(default=None, alias="isPrivate")
     memberships: _Count | None = None
     stats: _GroupStats | None = None
     topic_category: TopicCategory | None = Field(default=None, alias="topicCategory")
@@ -159,12 +170,14 @@ class Event(_Model):
     event_url: str | None = Field(default=None, alias="eventUrl")
     status: str
     event_type: str | None = Field(default=None, alias="eventType")
-    date_time: AwareDatetime = Field(alias="dateTime")
-    end_time: AwareDatetime | None = Field(default=None, alias="endTime")
-    duration: timedelta | None = None
-    created_time: AwareDatetime | None = Field(default=None, alias="createdTime")
-    max_tickets: int | None = Field(default=None, alias="maxTickets")
-    group: GroupRef | None = None
+    date_time: ZonedDateTime = Field(alias="dateTime")
+    end_time: ZonedDateTime | None = Field(default=None, alias="endTime")
+    duration: Duration = None
+    created_time: ZonedDateTime | None = Field(default=None, alias="createdTime")
+    max_tickets: Count = Field(default=None, alias="maxTickets")
+    group: GroupRef
+    """Required: an event belongs to a group (the client fills a missing stub from the
+    connection the event came from)."""
     venues: list[Venue] = Field(default_factory=list)
     rsvps: RsvpCounts | None = None
     fee_settings: FeeSettings | None = Field(default=None, alias="feeSettings")
@@ -182,11 +195,18 @@ class Event(_Model):
 
 @dataclass(frozen=True)
 class Reject:
-    """A record that failed validation: kept with its raw payload so the run can count it."""
+    """A record refused at the edge, with the field and the reason; ``payload`` is storable."""
 
     entity: str
     payload: dict[str, Any]
     reason: str
+    field: str | None = None
+
+    @property
+    def record_id(self) -> str | None:
+        """The record's id as far as it can be read (already made storable)."""
+        value = self.payload.get("id") if isinstance(self.payload, dict) else None
+        return None if value is None else str(value)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -27,6 +27,7 @@ from .client import ClientOptions, MeetupClient, SearchSettings
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
+from .stream import Record, WindowStream, iterate_in_thread
 from .transport import GraphQLTransport, RetryPolicy
 
 log = get_logger(__name__)
@@ -109,9 +110,6 @@ class MeetupResource(dg.ConfigurableResource):
     request_timeout_s: float = Field(default=30.0, description="per-request timeout")
     page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
     max_pages: int = Field(default=500, description="pages per connection before giving up")
-    max_reject_rate: float = Field(
-        default=0.01, description="fail the run past this share of invalid records"
-    )
 
     _auth: TokenProvider | None = PrivateAttr(default=None)
     _redactor: Redactor | None = PrivateAttr(default=None)
@@ -295,7 +293,6 @@ class MeetupResource(dg.ConfigurableResource):
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
-                max_reject_rate=self.max_reject_rate,
                 source=source,
             ),
         )
@@ -318,6 +315,19 @@ class MeetupResource(dg.ConfigurableResource):
         budget = self.default_budget(clock) if transport is None else None
         async with self.http_client(transport) as http:
             return await self.build_client(http, clock, budget).extract_window(start, end)
+
+    def stream_window(self, start: datetime, end: datetime) -> WindowStream:
+        """The window's records as an iterator, page by page as the API sends them."""
+        stats, clock = ExtractStats(), SystemClock()
+
+        async def chunks() -> AsyncIterator[list[Record]]:
+            # the source's own transport and budget (the wiring's subclass may override them)
+            async with self.http_client() as http:
+                client = self.build_client(http, None, self.default_budget(None), stats)
+                async for chunk in client.stream_window(start, end):
+                    yield chunk
+
+        return WindowStream(iterate_in_thread(chunks), self.source, clock.now(), stats)
 
     def extract_window(self, start: datetime, end: datetime) -> Extraction:
         """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""

@@ -1,4 +1,4 @@
-"""The raw layer: API payloads exactly as received, one row per record and window day."""
+"""The raw layer: API payloads as received (sanitized at the edge), one row per record and day."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -43,11 +43,37 @@ raw_rejects = sa.Table(
     "raw_rejects",
     metadata,
     sa.Column("entity", sa.Text, nullable=False, comment="group or event"),
-    sa.Column("record_id", sa.Text),
+    sa.Column("record_id", sa.Text, comment="the record's id, made storable"),
     *_lineage(),
     sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("payload", JSONB, nullable=False, comment="as received, made storable"),
+    sa.Column("field", sa.Text, comment="the first field refused"),
     sa.Index("ix_raw_rejects_partition_date", "partition_date"),
     info={"partition_column": "partition_date"},
     comment="Records that failed validation, kept with the reason instead of crashing the run.",
 )
+
+
+def load_stage() -> sa.Table:
+    """The temporary table one window's records are streamed into before the swap.
+
+    One table for all three kinds (``event``, ``group``, ``reject``) so that a single COPY
+    takes records in the order the API sends them; it is dropped at commit.
+    """
+    return sa.Table(
+        "_raw_load",
+        sa.MetaData(),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("record_id", sa.Text),
+        sa.Column("group_id", sa.Text),
+        sa.Column("urlname", sa.Text),
+        sa.Column("starts_at", sa.DateTime(timezone=True)),
+        sa.Column("partition_date", sa.Date),
+        sa.Column("entity", sa.Text),
+        sa.Column("field", sa.Text),
+        sa.Column("reason", sa.Text),
+        sa.Column("payload", JSONB, nullable=False),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )

@@ -122,8 +122,18 @@ def write(engine: sa.Engine, obj: TableRows | TableSelect, window: Window | None
         return replace_window_with_select(conn, table, obj.sql, params, window)
 
 
-def read_rows(engine: sa.Engine, relation: Relation) -> list[dict[str, Any]]:
-    """A parent's rows in the child's window, for the few assets that work in Python."""
+MAX_ROWS_IN_PYTHON = 100_000
+"""The most rows an input may pull into Python: memory must not grow with the window."""
+
+
+def read_rows(
+    engine: sa.Engine, relation: Relation, limit: int = MAX_ROWS_IN_PYTHON
+) -> list[dict[str, Any]]:
+    """A parent's rows in the child's window, for the few assets that work in Python.
+
+    Bounded: past ``limit`` rows it refuses (work on a `Relation` in SQL instead) rather
+    than let a ten-year window fill the process's memory.
+    """
     table = sa.table(relation.name, schema=relation.schema)
     stmt = sa.select(sa.text("*")).select_from(table)
     if relation.window is not None and relation.partition_expr:
@@ -131,4 +141,10 @@ def read_rows(engine: sa.Engine, relation: Relation) -> list[dict[str, Any]]:
         column = sa.column(relation.partition_expr)
         stmt = stmt.where(column >= lo, column < hi)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        rows = [dict(r) for r in conn.execute(stmt.limit(limit + 1)).mappings()]
+    if len(rows) > limit:
+        raise WarehouseWriteError(
+            f"{relation.qualified_name}: more than {limit} rows in the window; an input this "
+            "large must be read in SQL (take a Relation), not as a Python list"
+        )
+    return rows

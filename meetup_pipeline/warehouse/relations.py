@@ -1,8 +1,8 @@
 """What assets hand to the IO manager, and what it hands back to their children.
 
-An asset never touches the warehouse itself: it returns `TableRows` (Python records,
-bulk-loaded with COPY) or `TableSelect` (a SELECT that runs inside PostgreSQL as
-`INSERT ... SELECT`, so transformations never pull rows through Python). A child asset
+An asset returns `TableRows` (Python records, bulk-loaded with COPY) or `TableSelect` (a
+SELECT that runs inside PostgreSQL as `INSERT ... SELECT`, so transformations never pull
+rows through Python); only the raw layer writes itself (see `assets/raw.py`). A child asset
 receives a `Relation`: the parent's table restricted to the child's partition window.
 """
 

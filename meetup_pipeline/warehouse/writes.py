@@ -2,8 +2,9 @@
 
 Every write takes a transaction-scoped advisory lock on its table first. Two runs writing
 the same (or overlapping) windows therefore serialize instead of interleaving their
-DELETE and INSERT, which under READ COMMITTED could leave two copies of a window. One
-lock per transaction and one table per transaction means no deadlocks. A writer killed
+DELETE and INSERT, which under READ COMMITTED could leave two copies of a window. A
+transaction that writes several tables (the raw layer) takes their locks in name order and
+every other one takes a single lock, so no cycle and no deadlock. A writer killed
 mid-write never commits, so PostgreSQL discards everything it did.
 """
 
@@ -201,6 +202,37 @@ def replace_window_with_select(
     return result
 
 
+def replace_windows_from_stage(
+    conn: Connection,
+    stage: sa.Table,
+    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]],
+    targets: Sequence[tuple[sa.Table, str]],
+    params: Mapping[str, Any],
+    window: Window | None,
+) -> dict[str, WriteResult]:
+    """COPY ``rows`` into a temporary ``stage``, then replace each target's window with its
+    SELECT over the stage, all in the caller's transaction: the targets change together or
+    not at all. ``rows`` may be a generator: it is consumed once, as it is produced.
+    """
+    for table, _ in sorted(targets, key=lambda t: t[0].fullname):
+        lock_table(conn, table)
+    stage.create(conn)
+    copy_rows(conn, stage, list(stage.columns), rows, None, psql.Identifier(stage.name))
+    results: dict[str, WriteResult] = {}
+    for table, select_sql in targets:
+        where = window_clause(table, window)
+        _delete(conn, table, where)
+        written = _insert_select(conn, table, select_sql, params)
+        result = _result(conn, table, where, written)
+        if window is not None and result.window_rows != written:
+            raise WarehouseWriteError(
+                f"{table.fullname}: {written - result.window_rows} rows fall outside the "
+                "window being written; nothing was written"
+            )
+        results[table.name] = result
+    return results
+
+
 def _delete_moved(
     conn: Connection,
     table: sa.Table,
@@ -262,10 +294,12 @@ def merge_rows(
     select_sql: str | None,
     params: Mapping[str, Any],
 ) -> WriteResult:
-    """Upsert by natural key; a newer observation wins and an older one never overwrites it.
+    """Upsert by natural key, type 1: per column, the newest non-null observation wins.
 
-    Rows are staged in a temporary table first so duplicates within one batch collapse
-    (newest first) before the upsert, which PostgreSQL requires of ON CONFLICT.
+    A null never erases a known attribute (the API drops fields now and then), and an older
+    observation only fills what is still unknown, so the result does not depend on load
+    order. Rows are staged in a temporary table first and collapsed per key (newest
+    non-null per column) before the upsert, as ON CONFLICT requires one row per key.
     """
     key: Sequence[str] = table.info["natural_key"]
     version: str = table.info["version_column"]
@@ -284,20 +318,42 @@ def merge_rows(
         )
     else:
         written = _insert_select(conn, stage, select_sql or "", params)
-    latest = (
-        sa.select(*stage.columns)
-        .ext(pg.distinct_on(*[stage.c[k] for k in key]))
-        .order_by(*[stage.c[k] for k in key], stage.c[version].desc())
-    )
-    insert = pg.insert(table).from_select([c.name for c in table.columns], latest)
-    updates = {c.name: insert.excluded[c.name] for c in table.columns if c.name not in key}
-    stmt = insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_=updates,
-        where=table.c[version] <= insert.excluded[version],
-    )
-    conn.execute(stmt)
+    conn.execute(sa.text(_merge_sql(conn, table, stage.name, key, version)))
     return _result(conn, table, None, written)
+
+
+def _merge_sql(
+    conn: Connection, table: sa.Table, stage: str, key: Sequence[str], version: str
+) -> str:
+    """INSERT ... ON CONFLICT text; every identifier quoted by SQLAlchemy's preparer."""
+    q = conn.dialect.identifier_preparer.quote
+    ver = q(version)
+    attrs = [q(c.name) for c in table.columns if c.name not in key and c.name != version]
+    keys = [q(k) for k in key]
+    newest = [
+        f"(array_agg({a} ORDER BY {ver} DESC) FILTER (WHERE {a} IS NOT NULL))[1] AS {a}"
+        for a in attrs
+    ]
+    latest = (
+        f"SELECT {', '.join([*keys, *newest, f'max({ver}) AS {ver}'])} "
+        f"FROM {q(stage)} GROUP BY {', '.join(keys)}"
+    )
+    target = conn.dialect.identifier_preparer.format_table(table)
+    cols = [*keys, *attrs, ver]
+    newer = f"t.{ver} <= EXCLUDED.{ver}"
+    sets = [
+        f"{a} = CASE WHEN {newer} THEN COALESCE(EXCLUDED.{a}, t.{a}) "
+        f"ELSE COALESCE(t.{a}, EXCLUDED.{a}) END"
+        for a in attrs
+    ]
+    sets.append(f"{ver} = GREATEST(t.{ver}, EXCLUDED.{ver})")
+    fills = [f"(t.{a} IS NULL AND EXCLUDED.{a} IS NOT NULL)" for a in attrs]
+    return (
+        f"INSERT INTO {target} AS t ({', '.join(cols)}) "
+        f"SELECT {', '.join(cols)} FROM ({latest}) AS q "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(sets)} "
+        f"WHERE {' OR '.join([newer, *fills])}"
+    )
 
 
 def _result(

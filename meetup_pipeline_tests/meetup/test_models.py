@@ -53,7 +53,7 @@ def test_every_recorded_group_parses_with_every_modelled_field() -> None:
         parsed = _parse(Group, "group", node)
         assert isinstance(parsed, Fetched), parsed
         group = parsed.model
-        assert parsed.raw is node
+        assert parsed.raw == node  # a clean recorded group lands exactly as received
         unmodelled = set(node) - GROUP_ALIASES - IGNORED_GROUP_KEYS
         assert not unmodelled, f"recorded group keys the model drops: {unmodelled}"
         dumped = group.model_dump(by_alias=True)
@@ -119,6 +119,7 @@ def test_unknown_fields_ignored_and_missing_optional_fields_tolerated() -> None:
             "title": "t",
             "status": "ACTIVE",
             "dateTime": "2024-03-10T01:30:00-08:00",
+            "group": {"id": "g"},
             "venue": {"id": "x"},  # the 2026 drift: singular venue, not in our schema
             "displayPhoto": {"baseUrl": "u"},
             "venues": None,
@@ -136,6 +137,7 @@ def test_topics_connection_unwrapped_and_fees_parsed() -> None:
             "id": "1",
             "title": "t",
             "status": "CANCELLED",
+            "group": {"id": "g"},
             "dateTime": "2024-01-01T00:00:00Z",
             "duration": "PT1H30M",
             "feeSettings": {"required": True, "amount": 15.0, "currency": "USD", "accepts": "X"},
@@ -206,3 +208,32 @@ def test_selection_marks_match_the_real_schema() -> None:
     assert _check_marks(schema, "Event", queries.EVENT_SELECTION) == []
     for document in (queries.GROUP_SEARCH, queries.GROUP_EVENTS):
         assert graphql.validate(schema, graphql.parse(document)) == []
+
+
+def test_exact_values_are_coerced_into_the_landed_payload() -> None:
+    """5.0 and "7.0" land as 7-like integers; anything else is refused with its field."""
+    from meetup_pipeline.meetup.client import _parse
+    from meetup_pipeline.meetup.models import Fetched, Reject
+
+    base = {
+        "id": "1",
+        "title": "t",
+        "status": "PAST",
+        "dateTime": "2024-03-10T01:30:00-08:00",
+        "group": {"id": "g"},
+    }
+    ok = _parse(Event, "event", {**base, "maxTickets": 5.0, "rsvps": {"yesCount": "7.0"}})
+    assert isinstance(ok, Fetched)
+    assert ok.raw["maxTickets"] == 5 and type(ok.raw["maxTickets"]) is int
+    assert ok.raw["rsvps"] == {"yesCount": 7} and ok.raw["dateTime"] == base["dateTime"]
+    for field, value in [
+        ("maxTickets", 1e12),
+        ("maxTickets", 5.5),
+        ("endTime", 1710000000),
+        ("title", "a\x00b"),
+        ("title", "\udfff"),
+        ("maxTickets", float("nan")),
+    ]:
+        bad = _parse(Event, "event", {**base, field: value})
+        assert isinstance(bad, Reject) and bad.field == field and bad.record_id == "1", bad
+        assert "\x00" not in str(bad.payload)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager, read_rows
 from meetup_pipeline.warehouse.relations import Relation, TableRows, TableSelect
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
+from meetup_pipeline.warehouse.writes import WarehouseWriteError
 from meetup_pipeline_tests.conftest import reachable_tempdir
 from meetup_pipeline_tests.warehouse.tables import event_rows, events_table
 
@@ -154,3 +155,15 @@ def test_bad_and_unreachable_urls_are_clear(monkeypatch: pytest.MonkeyPatch) -> 
         warehouse.get_engine()
     assert "hunter2" not in str(info.value)
     assert "hunter2" not in warehouse.describe()
+
+
+def test_read_rows_is_bounded(warehouse_url: URL) -> None:
+    """A list input never pulls an unbounded window into Python."""
+    engine = sa.create_engine(warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE many AS SELECT generate_series(1, 50) AS n"))
+    relation = Relation("public", "many", None, None, None)
+    assert len(read_rows(engine, relation, limit=50)) == 50
+    with pytest.raises(WarehouseWriteError, match="more than 49 rows"):
+        read_rows(engine, relation, limit=49)
+    engine.dispose()

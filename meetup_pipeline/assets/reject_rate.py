@@ -1,0 +1,94 @@
+"""The reject policy: records refused at the edge warn, and only a schema change blocks.
+
+The check runs inside ``raw_meetup``'s step (a check spec of the multi-asset), after the
+window's raw tables are committed, so rejects are always stored. A failed blocking check of
+ERROR severity fails that step, and Dagster then builds nothing downstream of the raw
+layer; a WARN failure stops nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+import sqlalchemy as sa
+from pydantic import BaseModel, Field, ValidationError
+
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.warehouse.relations import Window
+
+CHECK_NAME = "reject_rate_under_threshold"
+WARN_VAR, BLOCK_VAR = "MEETUP_REJECT_WARN_RATE", "MEETUP_REJECT_BLOCK_RATE"
+
+SPEC = dg.AssetCheckSpec(
+    CHECK_NAME,
+    asset="raw_rejects",
+    blocking=True,
+    partitions_def=daily,  # so the UI shows its outcome per partition, like the other checks
+    description=(
+        f"Share of the window's records refused at the edge: warns above {WARN_VAR} (1%), "
+        f"blocks everything downstream of the raw layer only above {BLOCK_VAR} (25%) with "
+        "at least 10 rejects (a schema change)."
+    ),
+)
+
+COUNTS_SQL = """
+SELECT
+    (SELECT count(*) FROM raw.raw_rejects
+     WHERE partition_date >= :start_date AND partition_date < :end_date) AS rejects,
+    (SELECT count(*) FROM raw.raw_events
+     WHERE partition_date >= :start_date AND partition_date < :end_date) AS events,
+    (SELECT count(DISTINCT group_id) FROM raw.raw_groups
+     WHERE partition_date >= :start_date AND partition_date < :end_date) AS groups
+"""
+
+
+class RejectPolicy(BaseModel):
+    """When rejects are worth a warning, and when they stop downstream.
+
+    Blocking also needs ``block_min`` rejects, so a handful of bad records in a quiet
+    window (two among ten events) never fails anything.
+    """
+
+    warn_rate: float = Field(0.01, ge=0, le=1)
+    block_rate: float = Field(0.25, ge=0, le=1)
+    block_min: int = 10
+
+    @classmethod
+    def from_env(cls) -> RejectPolicy:
+        """From ``MEETUP_REJECT_WARN_RATE`` / ``MEETUP_REJECT_BLOCK_RATE`` (unset: defaults)."""
+        values = {
+            field: raw
+            for field, var in (("warn_rate", WARN_VAR), ("block_rate", BLOCK_VAR))
+            if (raw := os.environ.get(var, "").strip())
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError:
+            raise ValueError(
+                f"{WARN_VAR} and {BLOCK_VAR} must be shares between 0 and 1 "
+                f"(e.g. 0.01 and 0.25); got {values}"
+            ) from None
+
+
+def evaluate(engine: sa.Engine, window: Window, policy: RejectPolicy) -> dg.AssetCheckResult:
+    """The window's reject share as landed (rejects / rejects + events + distinct groups)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(COUNTS_SQL), window.params()).one()
+    total = row.rejects + row.events + row.groups
+    rate = row.rejects / total if total else 0.0
+    block = rate > policy.block_rate and row.rejects >= policy.block_min
+    return dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        asset_key="raw_rejects",
+        passed=rate <= policy.warn_rate,
+        severity=dg.AssetCheckSeverity.ERROR if block else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "reject_rate": rate,
+            "rejects": row.rejects,
+            "records": total,
+            "warn_rate": policy.warn_rate,
+            "block_rate": policy.block_rate,
+            "blocks_downstream": block,
+        },
+    )
