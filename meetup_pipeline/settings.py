@@ -17,22 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
 
+from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
+from meetup_pipeline.meetup.resource import DEFAULT_RADIUS_MILES as RESOURCE_RADIUS_MILES
+from meetup_pipeline.meetup.resource import PALO_ALTO_94305
+
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 DEFAULT_REGION_NAME = "Bay Area"
-DEFAULT_CENTRE = (37.4241, -122.1661)
+DEFAULT_CENTRE = PALO_ALTO_94305
 """Zip 94305 (Stanford / Palo Alto), the 2018 project's search centre."""
-DEFAULT_RADIUS_MILES = 35.0
-DEFAULT_QUERIES: tuple[str, ...] = (
-    "dating",
-    "singles",
-    "speed dating",
-    "single professionals",
-    "singles over 40",
-    "lgbtq singles",
-    "singles hiking",
-    "relationships",
-)
-"""The same keywords as `MeetupResource`'s defaults (a test keeps them equal)."""
+DEFAULT_RADIUS_MILES = RESOURCE_RADIUS_MILES
+DEFAULT_QUERIES: tuple[str, ...] = tuple(RESOURCE_QUERIES)
+"""`MeetupResource`'s own defaults: one definition of the Bay Area dating search."""
 
 MAX_RADIUS_MILES = 500.0
 

@@ -37,6 +37,7 @@ T = TypeVar("T")
 DEFAULT_API_URL = "https://api.meetup.com/gql-ext"
 
 PALO_ALTO_94305 = (37.4241, -122.1661)
+DEFAULT_RADIUS_MILES = 35.0
 DEFAULT_QUERIES = [
     "dating",
     "singles",
@@ -96,7 +97,7 @@ class MeetupResource(dg.ConfigurableResource):
 
     lat: float = Field(default=PALO_ALTO_94305[0], description="search centre (zip 94305)")
     lon: float = Field(default=PALO_ALTO_94305[1], description="search centre (zip 94305)")
-    radius_miles: float = Field(default=35.0, description="search radius in miles")
+    radius_miles: float = Field(default=DEFAULT_RADIUS_MILES, description="search radius in miles")
     queries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_QUERIES),
         description="groupSearch keywords; results are merged by group id",
