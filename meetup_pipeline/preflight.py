@@ -324,6 +324,13 @@ def check_webhook(environ: Mapping[str, str] | None = None) -> str:
     return f"set ({parts.scheme} URL, not shown)"
 
 
+def check_dashboard(environ: Mapping[str, str] | None = None) -> str:
+    """The cap on the dashboard's event rows (`MEETUP_DASHBOARD_MAX_EVENTS`)."""
+    from meetup_pipeline.dashboard.queries import max_events_from_env
+
+    return f"at most {max_events_from_env(_env(environ)):,} past events on the page"
+
+
 # --- command line --------------------------------------------------------------------------
 
 
@@ -342,6 +349,7 @@ def run_checks(
         ("Region", lambda: check_region(environ)),
         ("Time zone", lambda: check_timezone(environ)),
         ("Alert webhook", lambda: check_webhook(environ)),
+        ("Dashboard", lambda: check_dashboard(environ)),
     ]
     if partition is not None:
         checks.append(("Partition", lambda: check_partition_key(partition)))

@@ -39,5 +39,6 @@ def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             "summary": dg.MetadataValue.md(result.summary_md()),
             "bytes": dg.MetadataValue.int(result.bytes),
             "events": dg.MetadataValue.int(result.headline.events if result.headline else 0),
+            "events_on_page": dg.MetadataValue.int(result.headline.shown if result.headline else 0),
         }
     )

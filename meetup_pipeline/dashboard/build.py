@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from meetup_pipeline.dashboard.model import Headline, headline, shape, title_for
 from meetup_pipeline.dashboard.queries import fetch
-from meetup_pipeline.dashboard.render import render_dashboard, render_empty
+from meetup_pipeline.dashboard.render import dashboard_chunks, render_empty
 from meetup_pipeline.settings import meetup_home, region
 
 EMPTY_REASON = "The warehouse has no past events in its marts yet."
@@ -31,6 +32,11 @@ class BuildResult:
             [
                 f"**{h.events:,} events** from {h.first_day} to {h.last_day}",
                 "",
+                *(
+                    [f"- the page carries the newest {h.shown:,} (MEETUP_DASHBOARD_MAX_EVENTS)"]
+                    if h.shown < h.events
+                    else []
+                ),
                 f"- {h.groups:,} groups, {h.venues:,} venues",
                 f"- {h.rsvps:,} RSVPs ({h.rsvps / max(1, h.events):.1f} per event)",
                 f"- {h.upcoming:,} upcoming events",
@@ -43,14 +49,18 @@ def default_output() -> Path:
     return meetup_home() / "dashboard" / "index.html"
 
 
-def write_atomically(path: Path, text: str) -> int:
-    """Write beside the target, then rename: a reader never sees half a page."""
+def write_atomically(path: Path, text: str | Iterable[str]) -> int:
+    """Write beside the target, piece by piece, then rename: a reader never sees half a
+    page, and the page is never held whole in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
+    size = 0
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html.tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in [text] if isinstance(text, str) else text:
+                data = piece.encode("utf-8")
+                fh.write(data)
+                size += len(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -58,20 +68,26 @@ def write_atomically(path: Path, text: str) -> int:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(data)
+    return size
 
 
 def build_dashboard(
-    engine: sa.Engine, output: Path | None = None, now: datetime | None = None
+    engine: sa.Engine,
+    output: Path | None = None,
+    now: datetime | None = None,
+    max_events: int | None = None,
 ) -> BuildResult:
-    """Read the marts and write the dashboard (or the "no data" page) to `output`."""
+    """Read the marts and write the dashboard (or the "no data" page) to `output`.
+
+    `max_events` caps the page's event rows (default: `MEETUP_DASHBOARD_MAX_EVENTS`).
+    """
     now = now or datetime.now(UTC)
-    rows = fetch(engine, now)
+    rows = fetch(engine, now, max_events)
     where = region()
     page = (
         render_empty(EMPTY_REASON, title_for(where))
         if rows is None
-        else render_dashboard(shape(rows, where))
+        else dashboard_chunks(shape(rows, where))
     )
     path = output or default_output()
     size = write_atomically(path, page)

@@ -38,12 +38,16 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
 def build(output: Path | None) -> Path:
     """Regenerate the page from the configured warehouse (MEETUP_WAREHOUSE_URL or embedded)."""
     from meetup_pipeline.dashboard.build import build_dashboard
+    from meetup_pipeline.dashboard.queries import MAX_EVENTS_VAR
     from meetup_pipeline.warehouse.resource import Warehouse
 
     url = os.environ.get("MEETUP_WAREHOUSE_URL", "").strip() or None
     warehouse = Warehouse(url=url)
     result = build_dashboard(warehouse.get_engine(), output)
     print(f"Dashboard written to {result.path} ({result.bytes:,} bytes)")
+    h = result.headline
+    if h is not None and h.shown < h.events:
+        print(f"It carries the newest {h.shown:,} of {h.events:,} past events ({MAX_EVENTS_VAR}).")
     return result.path
 
 

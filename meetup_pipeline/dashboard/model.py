@@ -37,6 +37,8 @@ class Headline:
     last_day: str
     upcoming: int
     top_group: str
+    shown: int
+    """Past events the page carries: `events`, or fewer when capped."""
 
 
 def _mode(event_type: str | None, is_online: bool) -> int:
@@ -82,27 +84,27 @@ def title_for(where: Region) -> str:
 
 
 def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
-    """The JSON payload the page's script reads."""
+    """The JSON payload the page's script reads; `rows.events` is consumed once, streaming."""
     where = where or region()
     group_pos = {g["group_key"]: i for i, g in enumerate(rows.groups)}
     groups = list(rows.groups)
     unknown_group = len(groups)
-    if any(e["group_key"] not in group_pos for e in rows.events):
-        groups.append({"group_id": "", "urlname": "", "name": "(unknown group)", "link": None})
+    groups.append({"group_id": "", "urlname": "", "name": "(unknown group)", "link": None})
     venue_pos = {v["venue_key"]: i for i, v in enumerate(rows.venues)}
-    used_venues = {e["venue_key"] for e in rows.events}
-    mappable = _mappable(rows.venues, used_venues)
+    venue_uses: Counter[int] = Counter()
 
     cities: dict[str, int] = {}
     titles: dict[str, int] = {}
     cols: dict[str, list[Any]] = {
         k: [] for k in ("m", "d", "w", "h", "g", "v", "c", "r", "q", "k", "t", "id", "url")
     }
-    base = min(_month(e["local_start"]) for e in rows.events)
+    base: int | None = None
     for e in rows.events:
         start: datetime = e["local_start"]
+        base = _month(start) if base is None else base
         gi = group_pos.get(e["group_key"], unknown_group)
         vi = venue_pos.get(e["venue_key"], -1)
+        venue_uses[e["venue_key"]] += 1
         group = groups[gi]
         venue_city = rows.venues[vi]["city"] if vi >= 0 else None
         city = (venue_city or group.get("city") or UNKNOWN_CITY).strip() or UNKNOWN_CITY
@@ -121,12 +123,19 @@ def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
         cols["t"].append(titles.setdefault(e["title"], len(titles)))
         cols["id"].append(e["event_id"])
         cols["url"].append(0 if url == default_url and group["urlname"] else (url or ""))
+    if base is None:
+        raise ValueError("the dashboard needs at least one past event to shape")
+    if unknown_group not in cols["g"]:
+        groups.pop()
 
+    used_venues = set(venue_uses)
+    mappable = _mappable(rows.venues, used_venues)
     group_ids = {g["group_id"]: i for i, g in enumerate(groups) if g["group_id"]}
     words: dict[str, int] = {}
     title_words = [[words.setdefault(w, len(words)) for w in ws] for ws in tokenize_titles(titles)]
     months = [f"{(base + i) // 12}-{(base + i) % 12 + 1:02d}" for i in range(max(cols["m"]) + 1)]
-    unmapped = sum(1 for e in rows.events if e["venue_key"] not in mappable)
+    unmapped = sum(n for key, n in venue_uses.items() if key not in mappable)
+    shown = rows.shown
     return {
         "generated": rows.now.astimezone(ZoneInfo(LOCAL_TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z"),
         "region": {
@@ -154,7 +163,13 @@ def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
         "words": list(words),
         "events": cols,
         "upcoming": [_upcoming(u, group_ids, cities) for u in rows.upcoming],
-        "notes": {"cancelled": rows.cancelled, "unmapped": unmapped},
+        "notes": {
+            "cancelled": rows.cancelled,
+            "unmapped": unmapped,
+            "shown": len(cols["m"]),
+            "total": shown.total if shown else len(cols["m"]),
+            "limit": shown.limit if shown else None,
+        },
         "outline": basemap(
             view_box(
                 (v["lon"], v["lat"])
@@ -183,19 +198,18 @@ def _upcoming(u: dict[str, Any], ids: dict[str, int], cities: dict[str, int]) ->
 
 
 def headline(rows: MartRows | None) -> Headline | None:
-    """Headline numbers, or None for an empty warehouse."""
-    if rows is None:
+    """Headline numbers over the whole history, or None for an empty warehouse."""
+    if rows is None or rows.summary is None:
         return None
-    counts = Counter(e["group_key"] for e in rows.events)
-    names = {g["group_key"]: g["name"] for g in rows.groups}
-    top_key = counts.most_common(1)[0][0]
+    s = rows.summary
     return Headline(
-        events=len(rows.events),
-        groups=len(counts),
-        venues=len({e["venue_key"] for e in rows.events} - {-1}),
-        rsvps=sum(e["rsvp_yes_count"] or 0 for e in rows.events),
-        first_day=rows.events[0]["local_start"].date().isoformat(),
-        last_day=rows.events[-1]["local_start"].date().isoformat(),
+        events=s.events,
+        groups=s.groups,
+        venues=s.venues,
+        rsvps=s.rsvps,
+        first_day=s.first_day.isoformat(),
+        last_day=s.last_day.isoformat(),
         upcoming=len(rows.upcoming),
-        top_group=names.get(top_key, "(unknown group)"),
+        top_group=s.top_group,
+        shown=rows.shown.events if rows.shown else s.events,
     )

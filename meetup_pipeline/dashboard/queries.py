@@ -1,30 +1,91 @@
-"""What the dashboard reads from the marts: four plain SELECTs with bound parameters.
+"""What the dashboard reads from the marts: plain SELECTs with bound parameters.
+
+Memory stays bounded however long the history grows: the headline numbers are computed by
+PostgreSQL, the dimensions are small, and the event rows the page cross-filters are
+streamed through a server-side cursor and capped at `MEETUP_DASHBOARD_MAX_EVENTS` (the
+newest whole months that fit). The cap also keeps the page itself a few MB, which is what
+a browser can filter at interactive speed.
 
 Tables may be missing (nothing materialized yet); that is a normal state, answered by
 `None`, which the page renders as "no data" instead of failing the asset.
 """
 
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.tables import marts
 
 UPCOMING_LIMIT = 200
+MAX_EVENTS_VAR = "MEETUP_DASHBOARD_MAX_EVENTS"
+DEFAULT_MAX_EVENTS = 100_000
+"""~4 MB of page: the issue-7 budget (under 5 MB, drawn in under 2 s) with room to spare."""
+MIN_MAX_EVENTS = 100
+STREAM_BATCH = 5_000
+
+
+def max_events_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """The cap on the page's event rows, or `SettingsError` naming the variable."""
+    raw = (os.environ if environ is None else environ).get(MAX_EVENTS_VAR, "").strip()
+    if not raw:
+        return DEFAULT_MAX_EVENTS
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value < MIN_MAX_EVENTS:
+        raise SettingsError(
+            f"{MAX_EVENTS_VAR}={raw!r} is not a whole number of at least {MIN_MAX_EVENTS:,} "
+            f"(default {DEFAULT_MAX_EVENTS:,})."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Headline numbers over the whole history, computed in SQL."""
+
+    events: int
+    groups: int
+    venues: int
+    rsvps: int
+    first_day: date
+    last_day: date
+    top_group: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Which past events the page carries: all of them, or the newest that fit the cap."""
+
+    since: datetime | None
+    """Local start of the first month shown; None means the whole history."""
+    events: int
+    total: int
+    limit: int
+
+    @property
+    def capped(self) -> bool:
+        return self.events < self.total
 
 
 @dataclass(frozen=True)
 class MartRows:
-    """Everything the page needs, as plain dicts."""
+    """Everything the page needs. `events` is iterated once, in start order."""
 
     groups: list[dict[str, Any]]
     venues: list[dict[str, Any]]
-    events: list[dict[str, Any]]
+    events: Iterable[Mapping[str, Any]]
     upcoming: list[dict[str, Any]]
     cancelled: int
     now: datetime
+    summary: Summary | None = None
+    shown: Shown | None = None
 
 
 def _exists(engine: sa.Engine, table: sa.Table) -> bool:
@@ -35,14 +96,23 @@ def _rows(conn: sa.Connection, stmt: sa.Executable) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def fetch(engine: sa.Engine, now: datetime) -> MartRows | None:
-    """The marts' rows for the page, or None when there are no past events to show."""
-    if not _exists(engine, marts.fact_events):
-        return None
-    f, g, v, u = marts.fact_events, marts.dim_group, marts.dim_venue, marts.upcoming_events
-    history = sa.and_(f.c.status != "CANCELLED", f.c.starts_at < sa.bindparam("now"))
-    events_stmt = (
-        sa.select(
+def _history() -> sa.ColumnElement[bool]:
+    f = marts.fact_events
+    return sa.and_(f.c.status != "CANCELLED", f.c.starts_at < sa.bindparam("now"))
+
+
+class StreamedEvents:
+    """The page's event rows, read through a server-side cursor when iterated.
+
+    Only `STREAM_BATCH` rows are in Python at a time; the consumer keeps what it needs.
+    """
+
+    def __init__(self, engine: sa.Engine, now: datetime, since: datetime | None, limit: int):
+        self._engine, self._now, self._since, self._limit = engine, now, since, limit
+
+    def statement(self) -> sa.Select[Any]:
+        f = marts.fact_events
+        stmt = sa.select(
             f.c.event_id,
             f.c.group_key,
             f.c.venue_key,
@@ -53,21 +123,94 @@ def fetch(engine: sa.Engine, now: datetime) -> MartRows | None:
             f.c.is_online,
             f.c.rsvp_yes_count,
             f.c.waitlist_count,
-        )
-        .where(history)
-        .order_by(f.c.starts_at, f.c.event_id)
+        ).where(_history())
+        if self._since is not None:
+            stmt = stmt.where(f.c.local_start >= sa.bindparam("since"))
+        # The LIMIT only bites when one month alone holds more than the cap.
+        return stmt.order_by(f.c.starts_at, f.c.event_id).limit(self._limit)
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        params: dict[str, Any] = {"now": self._now, "since": self._since}
+        with self._engine.connect() as conn:
+            streaming = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH)
+            yield from streaming.execute(self.statement(), params).mappings()
+
+
+def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
+    f, g = marts.fact_events, marts.dim_group
+    totals = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.distinct(f.c.group_key)),
+            sa.func.count(sa.distinct(f.c.venue_key)).filter(f.c.venue_key != marts.UNKNOWN_KEY),
+            sa.func.coalesce(sa.func.sum(f.c.rsvp_yes_count), 0),
+            sa.func.min(f.c.local_start),
+            sa.func.max(f.c.local_start),
+        ).where(_history()),
+        {"now": now},
+    ).one()
+    if totals[0] == 0:
+        return None
+    top = conn.execute(
+        sa.select(f.c.group_key)
+        .where(_history())
+        .group_by(f.c.group_key)
+        .order_by(sa.func.count().desc(), f.c.group_key)
+        .limit(1),
+        {"now": now},
+    ).scalar_one()
+    name = None
+    if _exists(conn.engine, g):
+        name = conn.execute(sa.select(g.c.name).where(g.c.group_key == top)).scalar()
+    return Summary(
+        events=int(totals[0]),
+        groups=int(totals[1]),
+        venues=int(totals[2]),
+        rsvps=int(totals[3]),
+        first_day=totals[4].date(),
+        last_day=totals[5].date(),
+        top_group=name or "(unknown group)",
     )
-    cancelled_stmt = (
-        sa.select(sa.func.count())
-        .select_from(f)
-        .where(f.c.status == "CANCELLED", f.c.starts_at < sa.bindparam("now"))
-    )
+
+
+def _shown(conn: sa.Connection, now: datetime, total: int, limit: int) -> Shown:
+    """The newest whole months whose events fit under `limit` (at least the newest month)."""
+    if total <= limit:
+        return Shown(since=None, events=total, total=total, limit=limit)
+    f = marts.fact_events
+    month = sa.func.date_trunc("month", f.c.local_start).label("month")
+    per_month = conn.execute(
+        sa.select(month, sa.func.count()).where(_history()).group_by(month).order_by(month.desc()),
+        {"now": now},
+    ).all()
+    since, shown = per_month[0][0], min(int(per_month[0][1]), limit)
+    for start, count in per_month[1:]:
+        if shown + count > limit:
+            break
+        since, shown = start, shown + int(count)
+    return Shown(since=since, events=shown, total=total, limit=limit)
+
+
+def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> MartRows | None:
+    """The marts' rows for the page, or None when there are no past events to show."""
+    if not _exists(engine, marts.fact_events):
+        return None
+    limit = max_events_from_env() if max_events is None else max_events
+    f, g, v, u = marts.fact_events, marts.dim_group, marts.dim_venue, marts.upcoming_events
     params = {"now": now}
     with engine.connect() as conn:
-        events = [dict(r) for r in conn.execute(events_stmt, params).mappings()]
-        if not events:
+        summary = _summary(conn, now)
+        if summary is None:
             return None
-        cancelled = int(conn.execute(cancelled_stmt, params).scalar_one())
+        shown = _shown(conn, now, summary.events, limit)
+        cancelled = int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(f)
+                .where(f.c.status == "CANCELLED", f.c.starts_at < sa.bindparam("now")),
+                params,
+            ).scalar_one()
+        )
         groups: list[dict[str, Any]] = []
         if _exists(engine, g):
             groups = _rows(
@@ -105,4 +248,5 @@ def fetch(engine: sa.Engine, now: datetime) -> MartRows | None:
                 .limit(UPCOMING_LIMIT)
             )
             upcoming = [dict(r) for r in conn.execute(stmt, params).mappings()]
-    return MartRows(groups, venues, events, upcoming, cancelled, now)
+    events = StreamedEvents(engine, now, shown.since, limit)
+    return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown)

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import html
 import json
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from typing import Any
 
@@ -81,37 +82,61 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
+_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_chunks_for_html(payload: Any) -> Iterator[str]:
+    """JSON that is safe inside an HTML element (no `<`, `>`, `&` or JS line breaks),
+    encoded piece by piece so the page never exists twice in memory."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for chunk in encoder.iterencode(payload):
+        yield chunk.translate(_ESCAPES)
+
+
 def json_for_html(payload: Any) -> str:
-    """JSON that is safe inside an HTML element: no `<`, `>`, `&` or JS line breaks."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(raw, escaped)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return "".join(json_chunks_for_html(payload))
 
 
-def _page(body: str, css: str, script: str | None, data: str | None, title: str = TITLE) -> str:
+def _page(
+    body: str, css: str, script: str | None, data: Iterable[str] | None, title: str = TITLE
+) -> Iterator[str]:
     csp = f"default-src 'none'; style-src {_sha256(css)}; img-src data:; base-uri 'none'; "
     csp += "form-action 'none'"
     if script is not None:
         csp += f"; script-src {_sha256(script)}"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title>",
-        f"<style>{css}</style></head><body>",
-        body,
-    ]
+    yield "\n".join(
+        [
+            "<!doctype html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{css}</style></head><body>",
+            body,
+        ]
+    )
     if data is not None and script is not None:
-        parts.append(f'<script id="dashboard-data" type="application/json">{data}</script>')
-        parts.append(f"<script>{script}</script>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        yield '\n<script id="dashboard-data" type="application/json">'
+        yield from data
+        yield f"</script>\n<script>{script}</script>"
+    yield "\n</body></html>"
 
 
-def render_dashboard(payload: dict[str, Any]) -> str:
-    """The full dashboard for a non-empty payload (see `model.shape`)."""
+def _shown_note(notes: dict[str, Any]) -> str:
+    """The truth about a capped page, for its subtitle and footer."""
+    if notes.get("limit") is None or notes["shown"] >= notes["total"]:
+        return ""
+    return (
+        f"This page carries the newest {notes['shown']:,} of {notes['total']:,} past events "
+        f"(whole months, at most {notes['limit']:,}: MEETUP_DASHBOARD_MAX_EVENTS); older "
+        "months are in the warehouse but not on this page. "
+    )
+
+
+def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
+    """The full dashboard for a non-empty payload (see `model.shape`), piece by piece."""
     months = payload["months"]
     notes = payload["notes"]
     where = payload["region"]
@@ -120,6 +145,8 @@ def render_dashboard(payload: dict[str, Any]) -> str:
         f"{len(months)} months of Meetup events in {where['name']}, {months[0]} to "
         f"{months[-1]} · generated {payload['generated']}"
     )
+    if _shown_note(notes):
+        sub += f" · newest {notes['shown']:,} of {notes['total']:,} events"
     credits = "; ".join(payload["outline"]["credits"]) or "none shipped for this area"
     cards = [_CARDS]
     for view, span, heading, hint in _VIEWS:
@@ -137,14 +164,20 @@ def render_dashboard(payload: dict[str, Any]) -> str:
         '<noscript><p class="empty-note">This dashboard draws its views with JavaScript; '
         "please enable it for this file.</p></noscript>"
         f"<main>{''.join(cards)}</main>"
-        f"<footer>Cancelled events ({notes['cancelled']:,}) are left out. "
+        f"<footer>{html.escape(_shown_note(notes))}"
+        f"Cancelled events ({notes['cancelled']:,}) are left out. "
         f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
         f"are counted everywhere but the map. Times are {html.escape(where['name'])} local "
         f"time ({html.escape(where['timezone'])}). Data: Meetup.com via the meetup-pipeline "
         f"marts. Map outline: {html.escape(credits)}.</footer>"
     )
-    page_data = json_for_html(payload)
-    return _page(body, _asset("dashboard.css"), page_script(), page_data, title)
+    yield from _page(
+        body, _asset("dashboard.css"), page_script(), json_chunks_for_html(payload), title
+    )
+
+
+def render_dashboard(payload: dict[str, Any]) -> str:
+    return "".join(dashboard_chunks(payload))
 
 
 def render_empty(reason: str, title: str = TITLE) -> str:
@@ -156,4 +189,4 @@ def render_empty(reason: str, title: str = TITLE) -> str:
         "--select '*'</code>), then rebuild this page with "
         "<code>meetup-pipeline dashboard --build</code>.</p></div>"
     )
-    return _page(body, _asset("dashboard.css"), None, None, title)
+    return "".join(_page(body, _asset("dashboard.css"), None, None, title))
