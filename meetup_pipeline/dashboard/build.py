@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from meetup_pipeline.dashboard.model import Headline, headline, shape, title_for
-from meetup_pipeline.dashboard.queries import fetch
+from meetup_pipeline.dashboard.queries import fetch, snapshot
 from meetup_pipeline.dashboard.render import dashboard_chunks, render_empty
 from meetup_pipeline.settings import meetup_home, region
 
@@ -82,13 +82,14 @@ def build_dashboard(
     `max_events` caps the page's event rows (default: `MEETUP_DASHBOARD_MAX_EVENTS`).
     """
     now = now or datetime.now(UTC)
-    rows = fetch(engine, now, max_events)
     where = region()
-    page = (
-        render_empty(EMPTY_REASON, title_for(where))
-        if rows is None
-        else dashboard_chunks(shape(rows, where))
-    )
     path = output or default_output()
+    with snapshot(engine) as conn:
+        rows = fetch(conn, now, max_events)
+        page = (
+            render_empty(EMPTY_REASON, title_for(where))
+            if rows is None
+            else dashboard_chunks(shape(rows, where))
+        )
     size = write_atomically(path, page)
     return BuildResult(path=path, bytes=size, headline=headline(rows))

@@ -10,6 +10,7 @@ Tables may be missing (nothing materialized yet); that is a normal state, answer
 `None`, which the page renders as "no data" instead of failing the asset.
 """
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -89,8 +90,8 @@ class MartRows:
     shown: Shown | None = None
 
 
-def _exists(engine: sa.Engine, table: sa.Table) -> bool:
-    return sa.inspect(engine).has_table(table.name, schema=table.schema)
+def _exists(bind: sa.Engine | sa.Connection, table: sa.Table) -> bool:
+    return sa.inspect(bind).has_table(table.name, schema=table.schema)
 
 
 def _rows(conn: sa.Connection, stmt: sa.Executable) -> list[dict[str, Any]]:
@@ -106,10 +107,13 @@ class StreamedEvents:
     """The page's event rows, read through a server-side cursor when iterated.
 
     Only `STREAM_BATCH` rows are in Python at a time; the consumer keeps what it needs.
+    Given a connection, the rows come from its transaction (the snapshot the counts saw).
     """
 
-    def __init__(self, engine: sa.Engine, now: datetime, since: datetime | None, limit: int):
-        self._engine, self._now, self._since, self._limit = engine, now, since, limit
+    def __init__(
+        self, bind: sa.Engine | sa.Connection, now: datetime, since: datetime | None, limit: int
+    ):
+        self._bind, self._now, self._since, self._limit = bind, now, since, limit
 
     def statement(self) -> sa.Select[Any]:
         f = marts.fact_events
@@ -132,9 +136,16 @@ class StreamedEvents:
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
         params: dict[str, Any] = {"now": self._now, "since": self._since}
-        with self._engine.connect() as conn:
-            streaming = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH)
-            yield from streaming.execute(self.statement(), params).mappings()
+        with contextlib.ExitStack() as stack:
+            bind = self._bind
+            conn = bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
+            result = conn.execute(
+                self.statement(),
+                params,
+                execution_options={"stream_results": True, "yield_per": STREAM_BATCH},
+            )
+            stack.callback(result.close)
+            yield from result.mappings()
 
 
 def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
@@ -161,7 +172,7 @@ def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
         {"now": now},
     ).scalar_one()
     name = None
-    if _exists(conn.engine, g):
+    if _exists(conn, g):
         name = conn.execute(sa.select(g.c.name).where(g.c.group_key == top)).scalar()
     return Summary(
         events=int(totals[0]),
@@ -192,14 +203,32 @@ def _shown(conn: sa.Connection, now: datetime, total: int, limit: int) -> Shown:
     return Shown(since=since, events=shown, total=total, limit=limit)
 
 
-def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> MartRows | None:
-    """The marts' rows for the page, or None when there are no past events to show."""
-    if not _exists(engine, marts.fact_events):
+@contextlib.contextmanager
+def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One read-only REPEATABLE READ transaction: counts, dimensions and the streamed rows
+    all see the same marts, even while a run rewrites them."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+            yield conn
+
+
+def fetch(
+    bind: sa.Engine | sa.Connection, now: datetime, max_events: int | None = None
+) -> MartRows | None:
+    """The marts' rows for the page, or None when there are no past events to show.
+
+    With a connection (see `snapshot`), `events` streams from it, so iterate them before
+    it closes; with an engine, every part reads on its own connection.
+    """
+    if not _exists(bind, marts.fact_events):
         return None
     limit = max_events_from_env() if max_events is None else max_events
     f, g, v, u = marts.fact_events, marts.dim_group, marts.dim_venue, marts.upcoming_events
     params = {"now": now}
-    with engine.connect() as conn:
+    with contextlib.ExitStack() as stack:
+        conn = bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
         summary = _summary(conn, now)
         if summary is None:
             return None
@@ -213,7 +242,7 @@ def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> Ma
             ).scalar_one()
         )
         groups: list[dict[str, Any]] = []
-        if _exists(engine, g):
+        if _exists(conn, g):
             groups = _rows(
                 conn,
                 sa.select(g.c.group_key, g.c.group_id, g.c.urlname, g.c.name, g.c.link, g.c.city)
@@ -221,7 +250,7 @@ def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> Ma
                 .order_by(g.c.group_key),
             )
         venues: list[dict[str, Any]] = []
-        if _exists(engine, v):
+        if _exists(conn, v):
             venues = _rows(
                 conn,
                 sa.select(v.c.venue_key, v.c.name, v.c.city, v.c.lat, v.c.lon)
@@ -229,7 +258,7 @@ def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> Ma
                 .order_by(v.c.venue_key),
             )
         upcoming: list[dict[str, Any]] = []
-        if _exists(engine, u):
+        if _exists(conn, u):
             stmt = (
                 sa.select(
                     u.c.event_id,
@@ -249,5 +278,5 @@ def fetch(engine: sa.Engine, now: datetime, max_events: int | None = None) -> Ma
                 .limit(UPCOMING_LIMIT)
             )
             upcoming = [dict(r) for r in conn.execute(stmt, params).mappings()]
-    events = StreamedEvents(engine, now, shown.since, limit)
+    events = StreamedEvents(bind, now, shown.since, limit)
     return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown)

@@ -22,6 +22,7 @@ from meetup_pipeline.dashboard.queries import (
     MAX_EVENTS_VAR,
     fetch,
     max_events_from_env,
+    snapshot,
 )
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline_tests.dashboard import marts_data
@@ -153,3 +154,18 @@ def test_memory_stays_flat_as_the_history_grows(engine: sa.Engine, tmp_path: Pat
     # The measurement sees rows: without the cap the same history costs several times more.
     uncapped, _ = _peak(engine, out, 10**6)
     assert uncapped > 2.5 * large, (large, uncapped)
+
+
+def test_counts_and_rows_come_from_one_snapshot(engine: sa.Engine) -> None:
+    """A run committing new events mid-build changes neither the counts nor the rows."""
+    fx = marts_data.fill(engine)
+    newest = max(e["local_start"] for e in fx.history)
+    with snapshot(engine) as conn:
+        rows = fetch(conn, NOW, max_events=10**6)
+        assert rows is not None and rows.shown is not None
+        _add_older_events(engine, 1, 50, newest + timedelta(days=20))  # committed elsewhere
+        payload = shape(rows)
+    assert len(payload["events"]["m"]) == rows.shown.events == len(fx.history)
+    after = fetch(engine, NOW, max_events=10**6)
+    assert after is not None and after.shown is not None
+    assert after.shown.events == len(fx.history) + 50
