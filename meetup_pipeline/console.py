@@ -171,6 +171,10 @@ class ConsoleHandler(logging.Handler):
         path = _metadata_value(metadata, "path")
         if materialization.asset_key.to_user_string() == "dashboard" and path:
             self.summary.dashboard = str(path)
+            shown = _metadata_value(metadata, "events_on_page")
+            total = _metadata_value(metadata, "events")
+            if isinstance(shown, int) and isinstance(total, int) and shown < total:
+                self.summary.dashboard += f" (the newest {shown:,} of {total:,} past events)"
 
     def _on_check(self, event: DagsterEvent) -> None:
         evaluation = event.asset_check_evaluation_data

@@ -90,3 +90,25 @@ def test_debug_brings_every_event_back(
     assert text.count("ASSET_MATERIALIZATION - Materialized value counted") == 31
     assert "STEP_START" in text
     assert "checks: 1 passed, 0 failed" in text  # the summary still ends the run
+
+
+@dg.asset(name="dashboard")
+def capped_dashboard() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path("/srv/site/index.html"),
+            "events": 270_195,
+            "events_on_page": 73_291,
+        }
+    )
+
+
+def test_a_capped_dashboard_says_so_in_the_summary(
+    instance: dg.DagsterInstance, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.delenv(LEVEL_ENV, raising=False)
+    job = dg.Definitions(assets=[capped_dashboard]).resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process(instance=instance).success
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "dashboard: /srv/site/index.html (the newest 73,291 of 270,195 past events)" in text
