@@ -180,7 +180,7 @@ def _drop_stage(conn: Connection, stage: sa.Table) -> None:
             conn.rollback()
         with conn.begin():
             conn.execute(sa.schema.DropTable(stage, if_exists=True))
-    except sa.exc.DBAPIError:
+    except sa.exc.SQLAlchemyError:
         conn.invalidate()
 
 
