@@ -57,8 +57,10 @@ raw_rejects = sa.Table(
 def load_stage() -> sa.Table:
     """The temporary table one window's records are streamed into before the swap.
 
-    One table for all three kinds (``event``, ``group``, ``reject``) so that a single COPY
-    takes records in the order the API sends them; it is dropped at commit.
+    One table for all three kinds (``event``, ``group``, ``reject``) so that COPY takes
+    records in the order the API sends them. It survives commits (it is filled in chunked
+    transactions) and lives only as long as the session: the writer drops it after the
+    swap, and a crashed writer's session takes it along, so nothing is left to clean.
     """
     return sa.Table(
         "_raw_load",
@@ -75,5 +77,5 @@ def load_stage() -> sa.Table:
         sa.Column("reason", sa.Text),
         sa.Column("payload", JSONB, nullable=False),
         prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
+        postgresql_on_commit="PRESERVE ROWS",
     )

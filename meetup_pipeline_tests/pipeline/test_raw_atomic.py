@@ -1,7 +1,10 @@
-"""The raw layer of a window is all-or-nothing across raw_groups, raw_events, raw_rejects."""
+"""The raw layer of a window is all-or-nothing across raw_groups, raw_events, raw_rejects,
+and streaming a window blocks no other raw write (load-then-swap)."""
 
+import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +15,10 @@ from sqlalchemy.engine import URL
 from meetup_pipeline.assets.raw import Record, land_window
 from meetup_pipeline.meetup.client import _parse
 from meetup_pipeline.meetup.models import Event, Group, Reject
+from meetup_pipeline.tables.raw import load_stage, raw_events, raw_groups, raw_rejects
 from meetup_pipeline.warehouse.relations import Window
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.writes import WarehouseWriteError
+from meetup_pipeline.warehouse.writes import WarehouseWriteError, lock_table
 from meetup_pipeline_tests.pipeline.conftest import checksums
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -65,4 +69,96 @@ def test_a_failed_raw_write_changes_none_of_the_three_tables(warehouse_url: URL)
     with pytest.raises(WarehouseWriteError, match="outside the window"):
         land_window(warehouse, outside, WINDOW, now, "api")
     assert checksums(engine, ("raw",)) == before
+    engine.dispose()
+
+
+OTHER_DAY = date(2024, 5, 31)
+
+
+def _write_other_window(conn: sa.Connection) -> None:
+    """Another window's raw write, as every raw write starts: the three write locks."""
+    conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+    for table in sorted((raw_events, raw_groups, raw_rejects), key=lambda t: t.fullname):
+        lock_table(conn, table)
+    instant = datetime(2024, 5, 31, 19, tzinfo=LA)
+    conn.execute(sa.delete(raw_events).where(raw_events.c.partition_date == OTHER_DAY))
+    conn.execute(
+        sa.insert(raw_events),
+        [{"event_id": "other", "group_id": "g0", "starts_at": instant,
+          "partition_date": OTHER_DAY, "fetched_at": instant, "source": "api",
+          "payload": {"id": "other"}}],
+    )  # fmt: skip
+
+
+def _open_transactions(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                    "AND xact_start IS NOT NULL"
+                )
+            ).scalar_one()
+        )
+
+
+def _stages_left(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text("SELECT count(*) FROM pg_class WHERE relname = :n"),
+                {"n": load_stage().name},
+            ).scalar_one()
+        )
+
+
+def test_while_a_window_streams_other_writers_do_not_wait_and_the_old_window_stays(
+    warehouse_url: URL,
+) -> None:
+    """Load-then-swap: records are staged with no transaction open and no raw write lock
+    held, so another window's write goes through at once; the old window stays whole
+    until the swap, and a failure after some chunks were staged leaves it intact."""
+    warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
+    engine = sa.create_engine(warehouse_url)
+    now = datetime.now(UTC)
+    land_window(warehouse, _records("first"), WINDOW, now, "api")
+    before = checksums(engine, ("raw",))
+    midway, resume = threading.Event(), threading.Event()
+
+    def slow_api(tag: str, fail: bool = False) -> Iterator[Record]:
+        for k, record in enumerate(_records(tag)):
+            if k == 15:  # three chunks of 4 staged by now
+                midway.set()
+                if fail:
+                    raise RuntimeError("the extraction died")
+                assert resume.wait(60)
+            yield record
+
+    with ThreadPoolExecutor(1) as pool:
+        landing = pool.submit(land_window, warehouse, slow_api("second"), WINDOW, now, "api", 4)
+        try:
+            assert midway.wait(60)
+            assert _open_transactions(engine) == 0
+            assert checksums(engine, ("raw",)) == before  # the old window, nothing of "second"
+            with engine.begin() as conn:
+                _write_other_window(conn)  # raises LockNotAvailable after 2 s if it waits
+        finally:
+            resume.set()  # before the pool waits for the landing
+        landing.result(timeout=60)
+    with engine.connect() as conn:
+        names = conn.execute(
+            sa.select(sa.func.count()).where(raw_groups.c.payload["name"].astext == "second")
+        ).scalar_one()
+        other = conn.execute(
+            sa.select(sa.func.count()).where(raw_events.c.partition_date == OTHER_DAY)
+        ).scalar_one()
+    assert names == 6 and other == 1  # the new window and the other one, both whole
+    assert _stages_left(engine) == 0
+
+    swapped = checksums(engine, ("raw",))
+    with pytest.raises(RuntimeError, match="died"):
+        land_window(warehouse, slow_api("third", fail=True), WINDOW, now, "api", 4)
+    assert checksums(engine, ("raw",)) == swapped
+    assert _stages_left(engine) == 0  # nothing to clean by hand
     engine.dispose()
