@@ -66,10 +66,13 @@ class Shown:
     """Which past events the page carries: all of them, or the newest that fit the cap."""
 
     since: datetime | None
-    """Local start of the first month shown; None means the whole history."""
+    """Local start of the first event shown (a month's start, unless one month alone holds
+    more than the cap); None means the whole history."""
     events: int
     total: int
     limit: int
+    since_id: str = ""
+    """With `since`, the first event shown: rows are ordered by (local start, event id)."""
 
     @property
     def capped(self) -> bool:
@@ -110,10 +113,9 @@ class StreamedEvents:
     Given a connection, the rows come from its transaction (the snapshot the counts saw).
     """
 
-    def __init__(
-        self, bind: sa.Engine | sa.Connection, now: datetime, since: datetime | None, limit: int
-    ):
-        self._bind, self._now, self._since, self._limit = bind, now, since, limit
+    def __init__(self, bind: sa.Engine | sa.Connection, now: datetime, shown: Shown):
+        self._bind, self._now, self._limit = bind, now, shown.limit
+        self._since, self._since_id = shown.since, shown.since_id
 
     def statement(self) -> sa.Select[Any]:
         f = marts.fact_events
@@ -130,12 +132,13 @@ class StreamedEvents:
             f.c.waitlist_count,
         ).where(_history())
         if self._since is not None:
-            stmt = stmt.where(f.c.local_start >= sa.bindparam("since"))
-        # The LIMIT only bites when one month alone holds more than the cap.
-        return stmt.order_by(f.c.starts_at, f.c.event_id).limit(self._limit)
+            first = sa.tuple_(sa.bindparam("since"), sa.bindparam("since_id"))
+            stmt = stmt.where(sa.tuple_(f.c.local_start, f.c.event_id) >= first)
+        # A guard: `Shown` already counted what is at or after `since` in this snapshot.
+        return stmt.order_by(f.c.local_start, f.c.event_id).limit(self._limit)
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        params: dict[str, Any] = {"now": self._now, "since": self._since}
+        params = {"now": self._now, "since": self._since, "since_id": self._since_id}
         with contextlib.ExitStack() as stack:
             bind = self._bind
             conn = bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
@@ -186,7 +189,8 @@ def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
 
 
 def _shown(conn: sa.Connection, now: datetime, total: int, limit: int) -> Shown:
-    """The newest whole months whose events fit under `limit` (at least the newest month)."""
+    """The newest whole months whose events fit under `limit`; if the newest month alone
+    holds more, its newest `limit` events."""
     if total <= limit:
         return Shown(since=None, events=total, total=total, limit=limit)
     f = marts.fact_events
@@ -195,7 +199,17 @@ def _shown(conn: sa.Connection, now: datetime, total: int, limit: int) -> Shown:
         sa.select(month, sa.func.count()).where(_history()).group_by(month).order_by(month.desc()),
         {"now": now},
     ).all()
-    since, shown = per_month[0][0], min(int(per_month[0][1]), limit)
+    if per_month[0][1] > limit:
+        since, since_id = conn.execute(
+            sa.select(f.c.local_start, f.c.event_id)
+            .where(_history())
+            .order_by(f.c.local_start.desc(), f.c.event_id.desc())
+            .offset(limit - 1)
+            .limit(1),
+            {"now": now},
+        ).one()
+        return Shown(since=since, events=limit, total=total, limit=limit, since_id=since_id)
+    since, shown = per_month[0][0], int(per_month[0][1])
     for start, count in per_month[1:]:
         if shown + count > limit:
             break
@@ -278,5 +292,5 @@ def fetch(
                 .limit(UPCOMING_LIMIT)
             )
             upcoming = [dict(r) for r in conn.execute(stmt, params).mappings()]
-    events = StreamedEvents(bind, now, shown.since, limit)
+    events = StreamedEvents(bind, now, shown)
     return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown)

@@ -130,8 +130,8 @@ def _shown_note(notes: dict[str, Any]) -> str:
         return ""
     return (
         f"This page carries the newest {notes['shown']:,} of {notes['total']:,} past events "
-        f"(whole months, at most {notes['limit']:,}: MEETUP_DASHBOARD_MAX_EVENTS); older "
-        "months are in the warehouse but not on this page. "
+        f"(at most {notes['limit']:,}, in whole months where they fit: "
+        "MEETUP_DASHBOARD_MAX_EVENTS); the older ones are in the warehouse, not on this page. "
     )
 
 

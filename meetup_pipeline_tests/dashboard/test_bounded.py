@@ -76,13 +76,17 @@ def test_an_uncapped_page_says_nothing_about_a_cap(engine: sa.Engine, tmp_path: 
     assert "carries" not in result.summary_md()
 
 
-def test_one_month_over_the_cap_is_cut_at_the_cap(engine: sa.Engine) -> None:
+def test_one_month_over_the_cap_keeps_its_newest_events(engine: sa.Engine) -> None:
     fx = marts_data.fill(engine)
-    rows = fetch(engine, NOW, max_events=1)
+    newest_first = sorted(fx.history, key=lambda e: (e["local_start"], e["event_id"]))[::-1]
+    month = newest_first[0]["local_start"].strftime("%Y-%m")
+    in_month = [e for e in newest_first if e["local_start"].strftime("%Y-%m") == month]
+    assert len(in_month) > 3
+    rows = fetch(engine, NOW, max_events=3)
     assert rows is not None and rows.shown is not None
-    assert rows.shown.events == 1
-    payload = shape(rows)
-    assert len(payload["events"]["m"]) == 1 and payload["notes"]["total"] == len(fx.history)
+    assert (rows.shown.events, rows.shown.total) == (3, len(fx.history))
+    ids = [e["event_id"] for e in rows.events]
+    assert ids == [e["event_id"] for e in reversed(newest_first[:3])]
 
 
 @pytest.mark.parametrize("raw", ["abc", "0", "-5", "99", "1e6", "12.5"])
