@@ -207,7 +207,7 @@ def check_api_answers(environ: Mapping[str, str] | None = None) -> str:
     """One GraphQL request to the configured source; a source that does not answer fails."""
     env = _env(environ)
     if source_for(env) == "sandbox":
-        return _sandbox_answers() if _region_parses(env) else REGION_FIRST
+        return _sandbox_answers(env) if _region_parses(env) else REGION_FIRST
     raw = env.get("MEETUP_API_URL", "").strip() or DEFAULT_API_URL
     parts = urlsplit(raw)
     where = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
@@ -233,14 +233,16 @@ def check_api_answers(environ: Mapping[str, str] | None = None) -> str:
     return f"{where} answers (HTTP {response.status_code})"
 
 
-def _sandbox_answers() -> str:
-    """The in-process sandbox's health route (no fault is injected there)."""
+def _sandbox_answers(env: Mapping[str, str]) -> str:
+    """The in-process sandbox's health route (no fault is injected there), for ``env``."""
     import asyncio
 
-    from meetup_pipeline.resources import SANDBOX_URL, SandboxMeetupResource
+    from meetup_pipeline.resources import SANDBOX_URL
+    from meetup_pipeline.sandbox.app import sandbox_transport
+    from meetup_pipeline.sandbox.config import SandboxConfig
 
     async def ask() -> httpx.Response:
-        transport = SandboxMeetupResource().default_transport()
+        transport = sandbox_transport(SandboxConfig.from_env(dict(env)))
         async with httpx.AsyncClient(transport=transport) as client:
             return await client.get(SANDBOX_URL.replace("/gql-ext", "/healthz"))
 

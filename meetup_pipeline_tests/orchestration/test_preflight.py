@@ -1,6 +1,7 @@
 """Preflight reads selections as Dagster does, checks the sandbox settings, probes the API."""
 
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -122,3 +123,13 @@ def test_a_dead_api_port_names_the_variable() -> None:
 
 def test_the_in_process_sandbox_answers() -> None:
     assert preflight.check_api_answers({}).startswith("the in-process sandbox answers (")
+
+
+def test_the_sandbox_probe_reads_the_given_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [k for k in os.environ if k.startswith("MEETUP_")]:
+        monkeypatch.delenv(name)
+    default = preflight.check_api_answers({})
+    smaller = preflight.check_api_answers({"MEETUP_SANDBOX_SCALE": "0.2"})
+    assert smaller != default  # a smaller world: fewer groups in the answer
+    with pytest.raises(PreflightError, match="MEETUP_SANDBOX_SCALE"):
+        preflight.check_api_answers({"MEETUP_SANDBOX_SCALE": "many"})
