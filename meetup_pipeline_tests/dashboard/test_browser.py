@@ -5,6 +5,7 @@ Each view card exposes `data-total` (what it sums after filtering) and `data-mar
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,9 @@ class Site:
     page_path: Path
     empty_path: Path
     fx: Fixture
+    capped_path: Path
+    capped_events: int
+    """Past events on the capped page: the newest six whole months."""
 
 
 @dataclass
@@ -68,10 +72,13 @@ def site(pg_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) ->
         fx = marts_data.fill(engine)
         out = tmp_path_factory.mktemp("dashboard")
         build_dashboard(engine, out / "index.html", fx.now)
+        months = Counter(e["local_start"].strftime("%Y-%m") for e in fx.history)
+        capped = sum(months[m] for m in sorted(months)[-6:])
+        build_dashboard(engine, out / "capped.html", fx.now, max_events=capped)
     finally:
         engine.dispose()
     (out / "empty.html").write_text(render_empty("Nothing here yet."))
-    return Site(out / "index.html", out / "empty.html", fx)
+    return Site(out / "index.html", out / "empty.html", fx, out / "capped.html", capped)
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +207,24 @@ def test_hostile_text_stays_inert(tab: Tab) -> None:
     assert hrefs and all(re.match(r"https?://", h) for h in hrefs), hrefs
     page.locator('[data-view="table"] td', has_text=XSS_GROUP).hover()
     assert tab.dialogs == []
+
+
+def test_a_capped_page_shows_its_newest_months_and_says_so(browser: Any, site: Site) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site.capped_path.as_uri())
+    page.wait_for_selector("body[data-ready='1']", timeout=5000)
+    events = int(page.inner_text('[data-kpi="events"] .v').replace(",", ""))
+    assert events == site.capped_events < len(site.fx.history)
+    assert page.locator('[data-view="timeline"] .mark').count() == 6
+    total = f"{len(site.fx.history):,}"
+    assert f"newest {site.capped_events:,} of {total} events" in page.inner_text(".sub")
+    footer = page.inner_text("footer")
+    assert f"newest {site.capped_events:,} of {total} past events" in footer
+    assert "MEETUP_DASHBOARD_MAX_EVENTS" in footer
+    page.close()
+    assert errors == []
 
 
 def test_empty_warehouse_page(browser: Any, site: Site) -> None:
