@@ -10,14 +10,21 @@ the pipeline (docs/automation.md, "Guarantees").
 
 import warnings
 
-# Two notices Dagster prints on every CLI run of this project, neither actionable by its
-# user: the committed dagster.yaml's `python_logs` handler (the run console,
-# `meetup_pipeline/console.py`) is a beta feature, and Dagster's own parsing of `--select
-# '*'` passes a beta parameter. Both arrive before the console's first line, once per
-# process and again per run. This package is loaded by dagster.yaml before either is
-# emitted; only these two exact messages are silenced, every other warning still shows.
-for _notice in (
+_NOTICES = (
     r"Handling yaml-defined logging configuration is currently in beta",
     r"Parameter `include_sources` of function `AssetSelection.all` is currently in beta",
-):
-    warnings.filterwarnings("ignore", message=_notice)
+)
+
+
+def quiet_dagster_notices() -> None:
+    """Silence two notices Dagster prints on every CLI run, neither actionable by its user.
+
+    The repo's dagster.yaml sets a `python_logs` handler (the run console,
+    `meetup_pipeline/console.py`), a beta feature; Dagster's own parsing of `--select '*'`
+    passes a beta parameter. Both arrive before the console's first line. Called when that
+    dagster.yaml's event log storage is built (before either is emitted), never at import:
+    loading the code location changes no process-wide filter. Only these two exact
+    messages; every other warning still shows.
+    """
+    for notice in _NOTICES:
+        warnings.filterwarnings("ignore", message=notice)

@@ -47,6 +47,7 @@ from dagster_postgres.schedule_storage import PostgresScheduleStorage
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from meetup_pipeline.instance import quiet_dagster_notices
 from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD, apply_event_batch_size
 from meetup_pipeline.instance.planned_events import (
     BULK_PLANNED_EVENTS_FIELD,
@@ -316,6 +317,7 @@ class MeetupEventLogStorage(_ResolvedServer, BulkPlannedEventsMixin, PostgresEve
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
     ) -> Any:
         apply_event_batch_size(config_value)
+        quiet_dagster_notices()
         storage = super().from_config_value(inst_data, config_value)
         storage.bulk_planned_events = config_value.get("bulk_planned_events", True)
         return storage
