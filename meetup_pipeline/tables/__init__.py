@@ -3,5 +3,7 @@
 The code owns the DDL (see `warehouse.ddl`). Conventions read by the IO manager:
 `info["partition_column"]` is the column a partition window filters on (a date in the
 Bay Area, or a timestamptz instant); `info["write_mode"] = "merge"` with `natural_key`
-and `version_column` makes a table an upserted dimension instead of a replaced window.
+and `version_column` makes a table an upserted dimension instead of a replaced window;
+`info["write_mode"] = "rebuild"` replaces the whole table at every write (its SELECT reads
+all of its inputs, whatever the run's window).
 """

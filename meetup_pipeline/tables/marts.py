@@ -110,14 +110,19 @@ dim_topic = _dimension(
     comment="Meetup topics.",
 )
 
-bridge_group_topic = _dimension(
+bridge_group_topic = sa.Table(
     "bridge_group_topic",
-    ("group_id", "topic_id"),
+    metadata,
     sa.Column("group_key", sa.BigInteger, nullable=False),
     sa.Column("topic_key", sa.BigInteger, nullable=False),
     sa.Column("group_id", sa.Text, nullable=False),
     sa.Column("topic_id", sa.Text, nullable=False),
-    comment="Many-to-many between groups and topics.",
+    sa.Column("observed_at", TS, nullable=False, comment="the observation that listed it"),
+    sa.PrimaryKeyConstraint("group_id", "topic_id", name="pk_bridge_group_topic"),
+    # Rebuilt whole from staging at every run: a set per group (its newest list of topics)
+    # cannot be upserted pair by pair, or a topic the group dropped would stay forever.
+    info={"write_mode": "rebuild"},
+    comment="Many-to-many between groups and topics: each group's topics as last listed.",
 )
 
 fact_group_snapshots = sa.Table(

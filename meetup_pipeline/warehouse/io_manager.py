@@ -106,6 +106,8 @@ def write(engine: sa.Engine, obj: TableRows | TableSelect, window: Window | None
     """Apply DDL, then write `obj` for `window` in one transaction."""
     table = obj.table
     merge = table.info.get("write_mode") == "merge"
+    if table.info.get("write_mode") == "rebuild":
+        window = None  # its SELECT reads every window of its inputs: the whole table
     if window is not None and not table.info.get("partition_column") and not merge:
         raise WarehouseWriteError(
             f"{table.fullname} has no partition_column but the output is partitioned"
