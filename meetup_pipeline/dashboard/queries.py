@@ -93,12 +93,20 @@ class MartRows:
     shown: Shown | None = None
 
 
-def _exists(bind: sa.Engine | sa.Connection, table: sa.Table) -> bool:
-    return sa.inspect(bind).has_table(table.name, schema=table.schema)
+def _present(conn: sa.Connection) -> set[str]:
+    """The marts tables that exist, in one catalog query."""
+    return set(sa.inspect(conn).get_table_names(schema=marts.fact_events.schema))
 
 
-def _rows(conn: sa.Connection, stmt: sa.Executable) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+def _rows(
+    conn: sa.Connection, stmt: sa.Executable, params: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(stmt, params).mappings()]
+
+
+def _connected(bind: sa.Engine | sa.Connection, stack: contextlib.ExitStack) -> sa.Connection:
+    """`bind` itself when it is a connection (its transaction), else a new one on `stack`."""
+    return bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
 
 
 def _history() -> sa.ColumnElement[bool]:
@@ -140,9 +148,7 @@ class StreamedEvents:
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
         params = {"now": self._now, "since": self._since, "since_id": self._since_id}
         with contextlib.ExitStack() as stack:
-            bind = self._bind
-            conn = bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
-            result = conn.execute(
+            result = _connected(self._bind, stack).execute(
                 self.statement(),
                 params,
                 execution_options={"stream_results": True, "yield_per": STREAM_BATCH},
@@ -151,7 +157,7 @@ class StreamedEvents:
             yield from result.mappings()
 
 
-def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
+def _summary(conn: sa.Connection, now: datetime, with_groups: bool) -> Summary | None:
     f, g = marts.fact_events, marts.dim_group
     totals = conn.execute(
         sa.select(
@@ -175,7 +181,7 @@ def _summary(conn: sa.Connection, now: datetime) -> Summary | None:
         {"now": now},
     ).scalar_one()
     name = None
-    if _exists(conn, g):
+    if with_groups:
         name = conn.execute(sa.select(g.c.name).where(g.c.group_key == top)).scalar()
     return Summary(
         events=int(totals[0]),
@@ -236,14 +242,15 @@ def fetch(
     With a connection (see `snapshot`), `events` streams from it, so iterate them before
     it closes; with an engine, every part reads on its own connection.
     """
-    if not _exists(bind, marts.fact_events):
-        return None
-    limit = max_events_from_env() if max_events is None else max_events
     f, g, v, u = marts.fact_events, marts.dim_group, marts.dim_venue, marts.upcoming_events
     params = {"now": now}
     with contextlib.ExitStack() as stack:
-        conn = bind if isinstance(bind, sa.Connection) else stack.enter_context(bind.connect())
-        summary = _summary(conn, now)
+        conn = _connected(bind, stack)
+        present = _present(conn)
+        if f.name not in present:
+            return None
+        limit = max_events_from_env() if max_events is None else max_events
+        summary = _summary(conn, now, with_groups=g.name in present)
         if summary is None:
             return None
         shown = _shown(conn, now, summary.events, limit)
@@ -256,7 +263,7 @@ def fetch(
             ).scalar_one()
         )
         groups: list[dict[str, Any]] = []
-        if _exists(conn, g):
+        if g.name in present:
             groups = _rows(
                 conn,
                 sa.select(g.c.group_key, g.c.group_id, g.c.urlname, g.c.name, g.c.link, g.c.city)
@@ -264,7 +271,7 @@ def fetch(
                 .order_by(g.c.group_key),
             )
         venues: list[dict[str, Any]] = []
-        if _exists(conn, v):
+        if v.name in present:
             venues = _rows(
                 conn,
                 sa.select(v.c.venue_key, v.c.name, v.c.city, v.c.lat, v.c.lon)
@@ -272,7 +279,7 @@ def fetch(
                 .order_by(v.c.venue_key),
             )
         upcoming: list[dict[str, Any]] = []
-        if _exists(conn, u):
+        if u.name in present:
             stmt = (
                 sa.select(
                     u.c.event_id,
@@ -291,6 +298,6 @@ def fetch(
                 .order_by(u.c.starts_at, u.c.event_id)
                 .limit(UPCOMING_LIMIT)
             )
-            upcoming = [dict(r) for r in conn.execute(stmt, params).mappings()]
+            upcoming = _rows(conn, stmt, params)
     events = StreamedEvents(bind, now, shown)
     return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown)

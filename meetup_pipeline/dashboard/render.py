@@ -145,7 +145,8 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
         f"{len(months)} months of Meetup events in {where['name']}, {months[0]} to "
         f"{months[-1]} · generated {payload['generated']}"
     )
-    if _shown_note(notes):
+    shown_note = _shown_note(notes)
+    if shown_note:
         sub += f" · newest {notes['shown']:,} of {notes['total']:,} events"
     credits = "; ".join(payload["outline"]["credits"]) or "none shipped for this area"
     cards = [_CARDS]
@@ -164,7 +165,7 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
         '<noscript><p class="empty-note">This dashboard draws its views with JavaScript; '
         "please enable it for this file.</p></noscript>"
         f"<main>{''.join(cards)}</main>"
-        f"<footer>{html.escape(_shown_note(notes))}"
+        f"<footer>{html.escape(shown_note)}"
         f"Cancelled events ({notes['cancelled']:,}) are left out. "
         f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
         f"are counted everywhere but the map. Times are {html.escape(where['name'])} local "

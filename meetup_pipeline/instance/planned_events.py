@@ -122,6 +122,11 @@ BULK_PLANNED_EVENTS_FIELD = Field(
         "dagster-postgres does; bench/backfill.py compares the two)."
     ),
 )
+EVENT_LOG_FIELDS = {
+    "event_batch_size": EVENT_BATCH_SIZE_FIELD,
+    "bulk_planned_events": BULK_PLANNED_EVENTS_FIELD,
+}
+"""What both of the project's event-log storages add to their base's config."""
 
 
 class BulkPlannedEventsMixin:
@@ -223,8 +228,7 @@ class BulkPostgresEventLogStorage(BulkPlannedEventsMixin, PostgresEventLogStorag
     def config_type(cls) -> UserConfigSchema:
         return {
             **pg_config(),
-            "event_batch_size": EVENT_BATCH_SIZE_FIELD,
-            "bulk_planned_events": BULK_PLANNED_EVENTS_FIELD,
+            **EVENT_LOG_FIELDS,
         }
 
     @classmethod

@@ -48,9 +48,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from meetup_pipeline.instance import quiet_dagster_notices
-from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD, apply_event_batch_size
+from meetup_pipeline.instance.event_batching import apply_event_batch_size
 from meetup_pipeline.instance.planned_events import (
-    BULK_PLANNED_EVENTS_FIELD,
+    EVENT_LOG_FIELDS,
     BulkPlannedEventsMixin,
 )
 from meetup_pipeline.redaction import mask
@@ -308,8 +308,7 @@ class MeetupEventLogStorage(_ResolvedServer, BulkPlannedEventsMixin, PostgresEve
     def config_type(cls):  # type: ignore[no-untyped-def]
         return {
             **STORAGE_CONFIG_SCHEMA,
-            "event_batch_size": EVENT_BATCH_SIZE_FIELD,
-            "bulk_planned_events": BULK_PLANNED_EVENTS_FIELD,
+            **EVENT_LOG_FIELDS,
         }
 
     @classmethod

@@ -246,20 +246,11 @@ def swap_windows_from_stage(
     locks are held only for this delete and insert, not while the stage was filled.
     """
     for table, _ in sorted(targets, key=lambda t: t[0].fullname):
-        lock_table(conn, table)
-    results: dict[str, WriteResult] = {}
-    for table, select_sql in targets:
-        where = window_clause(table, window)
-        _delete(conn, table, where)
-        written = _insert_select(conn, table, select_sql, params)
-        result = _result(conn, table, where, written)
-        if window is not None and result.window_rows != written:
-            raise WarehouseWriteError(
-                f"{table.fullname}: {written - result.window_rows} rows fall outside the "
-                "window being written; nothing was written"
-            )
-        results[table.name] = result
-    return results
+        lock_table(conn, table)  # all of them first, in name order: no deadlock
+    return {
+        table.name: replace_window_with_select(conn, table, select_sql, params, window)
+        for table, select_sql in targets
+    }
 
 
 def _delete_moved(
