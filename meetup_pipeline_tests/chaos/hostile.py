@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from starlette.routing import Route
 
 from meetup_pipeline.sandbox.app import create_app
 from meetup_pipeline.sandbox.config import SandboxConfig
+from meetup_pipeline_tests.net import free_port, wait_healthy
 
 Node = dict[str, Any]
 
@@ -252,30 +251,15 @@ def hostile_app(config: SandboxConfig, planter: Planter) -> Starlette:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(app: Starlette) -> Iterator[str]:
     """The app on a real socket in a thread; yields its /gql-ext URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError("the hostile server did not come up")
-        time.sleep(0.1)
+    wait_healthy(url, timeout=20)
     try:
         yield f"{url}/gql-ext"
     finally:

@@ -8,34 +8,26 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from meetup_pipeline.meetup.resource import MeetupResource
 from meetup_pipeline.sandbox.world import build_world
+from meetup_pipeline_tests.net import free_port, wait_healthy
 
 PT = ZoneInfo("America/Los_Angeles")
 NOW = "2025-06-01T12:00:00+00:00"
 WINDOW = (datetime(2024, 1, 1, tzinfo=PT), datetime(2025, 1, 1, tzinfo=PT))
 NEAR = {"radius_miles": 5.0, "queries": ["dating", "singles"], "page_size": 50}
 CLIENT_SECRET = "http-secret-3c9e1b"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _command() -> list[str]:
@@ -54,7 +46,7 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     started: list[subprocess.Popen] = []
 
     def start(*options: str) -> str:
-        port = _free_port()
+        port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEETUP_SANDBOX_")}
         proc = subprocess.Popen(
             [*_command(), "serve", "--port", str(port), "--now", NOW, *options],
@@ -64,16 +56,8 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         )
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"sandbox exited: {proc.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return f"{base}/gql-ext"
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the sandbox did not come up within 30 s")
+        wait_healthy(base, proc)
+        return f"{base}/gql-ext"
 
     yield start
     for proc in started:

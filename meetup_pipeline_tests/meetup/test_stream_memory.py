@@ -12,20 +12,18 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline_tests.net import free_port, wait_healthy
 
 LA = ZoneInfo("America/Los_Angeles")
 SHORT = (datetime(2024, 7, 1, tzinfo=LA), datetime(2025, 1, 1, tzinfo=LA))
@@ -36,9 +34,7 @@ LONG = (datetime(2023, 1, 1, tzinfo=LA), datetime(2025, 1, 1, tzinfo=LA))
 def api_url() -> Iterator[str]:
     script = Path(sys.executable).with_name("meetup-sandbox")
     command = [str(script)] if script.exists() else [shutil.which("meetup-sandbox") or ""]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEETUP_SANDBOX_")}
     env["MEETUP_SANDBOX_RATE_LIMIT"] = "off"
     proc = subprocess.Popen(
@@ -49,15 +45,7 @@ def api_url() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the sandbox did not come up"
-            time.sleep(0.2)
+        wait_healthy(url, proc)
         yield f"{url}/gql-ext"
     finally:
         proc.terminate()

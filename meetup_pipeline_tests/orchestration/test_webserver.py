@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from meetup_pipeline.schedules import DAILY_JOB_NAME
 from meetup_pipeline.warehouse.embedded import stop_server
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline_tests.conftest import reachable_tempdir
+from meetup_pipeline_tests.net import free_port
 from meetup_pipeline_tests.orchestration.conftest import SANDBOX_NOW
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,12 +60,6 @@ CLEARED_ENV = (
     "MEETUP_SANDBOX_FAULTS",
     "MEETUP_ALERT_WEBHOOK_URL",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +16,7 @@ import uvicorn
 
 from meetup_pipeline.sandbox.app import create_app
 from meetup_pipeline.sandbox.config import FaultConfig, SandboxConfig
+from meetup_pipeline_tests.net import free_port, wait_healthy
 
 from .conftest import SEARCH_QUERY, config
 
@@ -28,31 +27,12 @@ BODY = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("server did not come up")
-
-
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("MEETUP_SANDBOX_")}
 
 
 def test_serve_as_a_real_subprocess() -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             str(SCRIPT),
@@ -75,7 +55,7 @@ def test_serve_as_a_real_subprocess() -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         response = httpx.post(f"{url}/gql-ext", json=BODY, timeout=10)
         assert response.status_code == 200
         edges = response.json()["data"]["groupSearch"]["edges"]
@@ -164,7 +144,7 @@ def test_config_from_env() -> None:
 
 @contextmanager
 def _server(cfg: SandboxConfig) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(cfg), host="127.0.0.1", port=port, log_level="critical")
     )
@@ -172,7 +152,7 @@ def _server(cfg: SandboxConfig) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url)
+        wait_healthy(url)
         yield url
     finally:
         server.should_exit = True
