@@ -22,9 +22,9 @@ from meetup_pipeline.dashboard.render import render_dashboard, render_empty
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
 from meetup_pipeline_tests.dashboard import marts_data
+from meetup_pipeline_tests.dashboard.conftest import BROWSER_MARKS
 from meetup_pipeline_tests.dashboard.marts_data import XSS_GROUP, XSS_IMG, XSS_TITLE, Fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWS = (
     "timeline", "map", "heat", "groups", "venues", "modes", "trend", "words", "events",
@@ -32,10 +32,7 @@ VIEWS = (
 )  # fmt: skip
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt: chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass
@@ -79,16 +76,6 @@ def site(pg_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) ->
         engine.dispose()
     (out / "empty.html").write_text(render_empty("Nothing here yet."))
     return Site(out / "index.html", out / "empty.html", fx, out / "capped.html", capped)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 and sea, the trend's grain, the events/upcoming pair, the table's scroll cue, narrow
 screens; and a page for another region."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,9 @@ from meetup_pipeline.settings import Region
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
 from meetup_pipeline_tests.dashboard import marts_data
+from meetup_pipeline_tests.dashboard.conftest import BROWSER_MARKS
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt: chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +57,6 @@ def pages(payload: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> 
     lagos = out / "lagos.html"
     lagos.write_text(render_dashboard(far))
     return {"plain": plain, "busy": busy_path, "lagos": lagos}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser: Any, path: Path, width: int = 1440) -> Any:
