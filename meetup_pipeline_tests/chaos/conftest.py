@@ -75,14 +75,9 @@ class Site:
     def pgdata(self) -> Path:
         return self.root / "home" / "pgdata"
 
-    def materialize(self, kill_at: str | None = None, on_cue: object = None) -> Outcome:
-        """The ordinary command; with `kill_at`, SIGKILL the run when that text is logged.
-
-        `on_cue`, if given, is called instead (e.g. to kill the postmaster); the run then
-        gets `AFTER_CUE_S` to end by itself (a run without storage sits in its step
-        retries for minutes) before it is killed too.
-        """
-        proc = subprocess.Popen(
+    def start(self) -> subprocess.Popen[str]:
+        """The ordinary command, started in its own session (so its group can be killed)."""
+        return subprocess.Popen(
             [*MATERIALIZE, "--select", "*", "--partition-range", WINDOW],
             cwd=self.root / "cwd",
             env=self.env,
@@ -91,6 +86,15 @@ class Site:
             text=True,
             start_new_session=True,
         )
+
+    def materialize(self, kill_at: str | None = None, on_cue: object = None) -> Outcome:
+        """The ordinary command; with `kill_at`, SIGKILL the run when that text is logged.
+
+        `on_cue`, if given, is called instead (e.g. to kill the postmaster); the run then
+        gets `AFTER_CUE_S` to end by itself (a run without storage sits in its step
+        retries for minutes) before it is killed too.
+        """
+        proc = self.start()
         lines: list[str] = []
         killed = False
         deadline = time.monotonic() + RUN_TIMEOUT_S

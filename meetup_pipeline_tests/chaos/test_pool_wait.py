@@ -19,7 +19,7 @@ import pytest
 from dagster._core.storage.dagster_run import DagsterRun
 
 from meetup_pipeline.instance.recovery import RunWorker
-from meetup_pipeline_tests.chaos.conftest import MATERIALIZE, WINDOW, Site
+from meetup_pipeline_tests.chaos.conftest import Site
 
 POOL = "meetup_api"
 BLOCKED = f"Step blocked by limit for pool {POOL}"
@@ -49,15 +49,7 @@ def hold_slot(instance: dg.DagsterInstance, worker: RunWorker) -> str:
 
 
 def start_run(site: Site) -> tuple[subprocess.Popen[str], list[str]]:
-    proc = subprocess.Popen(
-        [*MATERIALIZE, "--select", "*", "--partition-range", WINDOW],
-        cwd=site.root / "cwd",
-        env=site.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = site.start()
     lines: list[str] = []
     assert proc.stdout is not None
     deadline = time.monotonic() + 180
