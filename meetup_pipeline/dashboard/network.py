@@ -1,8 +1,9 @@
 """A network's chapters: when the page shows them, and what it says about each one.
 
 The rule (`is_network`): the warehouse holds a network when its groups sit in more than
-one country or more than one time zone (`marts.dim_group.country`, `.timezone`), or when
-`MEETUP_PRO_NETWORK` names a Meetup Pro network as a source. A region (the Bay Area
+one country or on more than one clock (`marts.dim_group.country`, `.timezone`; zones that
+keep the same time count once, see `clocks`), or when `MEETUP_PRO_NETWORK` names a Meetup
+Pro network as a source. A region (the Bay Area
 default, or any one search area) has one country and one zone, so its page is exactly
 as before; a network's page swaps the venue map for a world map of chapters, the groups
 table for a chapter table, and adds events per chapter over time and a country filter.
@@ -18,10 +19,11 @@ event's local date, events in the last 12 months, and dormancy: no event in the 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
@@ -62,20 +64,35 @@ def _code(col: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return sa.func.nullif(sa.func.lower(sa.func.trim(col)), "")
 
 
+def clocks(zones: Iterable[str]) -> int:
+    """How many different clocks the IANA zones keep: zones with the same UTC offsets in
+    January and July count once (US/Pacific is America/Los_Angeles; Detroit keeps New
+    York's time); a name that is not a zone is ignored."""
+    seen = set()
+    for name in zones:
+        try:
+            zone = ZoneInfo(name.strip())
+        except (ValueError, ZoneInfoNotFoundError):
+            continue
+        seen.add(tuple(datetime(2025, m, 15, 12, tzinfo=zone).utcoffset() for m in (1, 7)))
+    return len(seen)
+
+
 def spread(conn: sa.Connection) -> tuple[int, int]:
-    """(countries, time zones) among the warehouse's groups."""
+    """(countries, clocks) among the warehouse's groups."""
     g = marts.dim_group
-    row = conn.execute(
-        sa.select(
-            sa.func.count(sa.distinct(_code(g.c.country))),
-            sa.func.count(sa.distinct(_code(g.c.timezone))),
-        ).where(g.c.group_key != marts.UNKNOWN_KEY)
-    ).one()
-    return int(row[0]), int(row[1])
+    known = g.c.group_key != marts.UNKNOWN_KEY
+    countries = conn.execute(
+        sa.select(sa.func.count(sa.distinct(_code(g.c.country)))).where(known)
+    ).scalar_one()
+    zones = conn.execute(
+        sa.select(g.c.timezone).distinct().where(known, g.c.timezone.is_not(None))
+    ).scalars()
+    return int(countries), clocks(zones)
 
 
 def is_network(countries: int, zones: int, environ: Mapping[str, str] | None = None) -> bool:
-    """The module's rule: more than one country or zone, or a Pro network source."""
+    """The module's rule: more than one country or clock, or a Pro network source."""
     env = os.environ if environ is None else environ
     return countries > 1 or zones > 1 or bool(env.get(PRO_NETWORK_VAR, "").strip())
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from meetup_pipeline.dashboard.model import shape
-from meetup_pipeline.dashboard.network import is_network, months_before
+from meetup_pipeline.dashboard.network import clocks, is_network, months_before
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.worldmap import (
     WORLD,
@@ -52,6 +52,13 @@ def test_the_rule_tells_a_network_from_a_region() -> None:
     assert is_network(2, 1, {}) and is_network(1, 2, {})
     assert is_network(1, 1, {"MEETUP_PRO_NETWORK": "rladies"})
     assert not is_network(1, 1, {"MEETUP_PRO_NETWORK": " "})
+
+
+def test_zones_that_keep_the_same_time_are_one_clock() -> None:
+    assert clocks(["America/Los_Angeles", "US/Pacific", "America/Los_Angeles "]) == 1
+    assert clocks(["America/New_York", "America/Detroit", "not/a zone", ""]) == 1
+    assert clocks(["America/Denver", "America/Phoenix"]) == 2  # Arizona keeps no DST
+    assert clocks(["Pacific/Auckland", "Pacific/Honolulu", "Asia/Kathmandu"]) == 3
 
 
 def test_a_region_gets_todays_payload(engines: dict[str, sa.Engine]) -> None:
