@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -160,8 +161,10 @@ def sphere(centre: float) -> list[Point]:
     return east + west
 
 
+@lru_cache(maxsize=4)
 def projected_land(centre: float, box: Box = WORLD) -> list[list[float]]:
-    """Every country's rings, rotated to `centre`, cut at the edge, projected, clipped."""
+    """Every country's rings, rotated to `centre`, cut at the edge, projected, clipped
+    (cached: a network's centre and view rarely change between builds; read-only)."""
     digits = 3 if max(box[2] - box[0], box[3] - box[1]) < 2.0 else 2
     land = []
     for _, rings, _bounds in world_countries():
