@@ -97,13 +97,17 @@ def _asset(name: str) -> str:
     return resources.files("meetup_pipeline.dashboard").joinpath("static", name).read_text()
 
 
-SCRIPT_PARTS = ("core.js", "charts.js", "lists.js", "network.js", "main.js")
+SCRIPT_PARTS = ("core.js", "charts.js", "lists.js", "main.js")
 """The page script, in order; they share one function scope (see `page_script`)."""
+NETWORK_PART = "network.js"
+"""A network's views, before `main.js`; a region's page does without (its code calls them
+only when the payload has a network)."""
 
 
-def page_script() -> str:
+def page_script(network: bool = False) -> str:
     """The parts joined inside one strict-mode function: nothing leaks to `window`."""
-    parts = "\n".join(_asset(name) for name in SCRIPT_PARTS)
+    names = (*SCRIPT_PARTS[:-1], NETWORK_PART, SCRIPT_PARTS[-1]) if network else SCRIPT_PARTS
+    parts = "\n".join(_asset(name) for name in names)
     return (
         "// Crossfilter and views of the meetup-pipeline dashboard. Every string from the API\n"
         "// reaches the page through textContent or a checked http(s) href, never innerHTML.\n"
@@ -229,7 +233,7 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
         f"marts. Map outline: {html.escape(credits)}.</footer>"
     )
     yield from _page(
-        body, _asset("dashboard.css"), page_script(), json_chunks_for_html(payload), title
+        body, _asset("dashboard.css"), page_script(bool(net)), json_chunks_for_html(payload), title
     )
 
 

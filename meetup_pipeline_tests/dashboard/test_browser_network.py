@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from meetup_pipeline.dashboard.build import build_dashboard
+from meetup_pipeline.dashboard.render import page_script
 from meetup_pipeline.dashboard.worldmap import central_meridian
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
@@ -235,3 +236,24 @@ def test_hostile_names_stay_inert_in_the_network_views(tab: Tab) -> None:
     hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
     assert hrefs and all(re.match(r"https?://", h) for h in hrefs), hrefs
     assert tab.dialogs == []
+
+
+def test_a_narrow_screen_still_shows_the_network(browser: Any, page_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(page_path.as_uri())
+    page.wait_for_selector("body[data-ready='1']", timeout=5000)
+    widths = page.evaluate(
+        """() => ['chapters-map', 'chapter-time'].map((v) =>
+             document.querySelector('[data-view="' + v + '"] svg').getBoundingClientRect().right)"""
+    )
+    assert all(0 < right <= 400 for right in widths), widths
+    assert page.locator('[data-view="chapters-map"] circle.chapter.mark').count() > 0
+    page.close()
+    assert errors == []
+
+
+def test_a_regions_page_ships_no_network_code() -> None:
+    assert "function chapterMap" not in page_script()
+    assert "function chapterMap" in page_script(network=True)
