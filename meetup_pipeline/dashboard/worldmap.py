@@ -136,7 +136,7 @@ def view_of(points: Iterable[Point]) -> Box:
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
     if x1 - x0 > (WORLD[2] - WORLD[0]) / 2:
         return WORLD
-    margin = max(0.15, 0.12 * max(x1 - x0, y1 - y0))
+    margin = max(0.03, 0.12 * max(x1 - x0, y1 - y0))
     return (
         max(WORLD[0], x0 - margin),
         max(WORLD[1], y0 - margin),
@@ -165,7 +165,8 @@ def sphere(centre: float) -> list[Point]:
 def projected_land(centre: float, box: Box = WORLD) -> list[list[float]]:
     """Every country's rings, rotated to `centre`, cut at the edge, projected, clipped
     (cached: a network's centre and view rarely change between builds; read-only)."""
-    digits = 3 if max(box[2] - box[0], box[3] - box[1]) < 2.0 else 2
+    span = max(box[2] - box[0], box[3] - box[1])
+    digits = 4 if span < 0.3 else 3 if span < 2.0 else 2
     land = []
     for _, rings, _bounds in world_countries():
         for ring in rings:

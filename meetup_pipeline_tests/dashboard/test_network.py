@@ -132,6 +132,15 @@ def test_a_worldwide_network_fits_every_chapter_away_from_the_edge() -> None:
     assert all(abs(x) < margin for x in xs)  # every chapter 10 degrees or more from the cut
 
 
+def test_a_network_in_one_metro_is_mapped_close_up() -> None:
+    metro = [(-122.42, 37.77), (-122.27, 37.80), (-121.89, 37.34)]  # SF, Oakland, San Jose
+    m = world_map(metro)
+    x0, y0, x1, y1 = m["view"]
+    assert x1 - x0 < 0.3 and y1 - y0 < 0.3  # about a dozen degrees at most
+    assert all(x0 < x < x1 and y0 < y < y1 for x, y in m["points"])
+    assert m["land"]  # California's coast
+
+
 def _inside(x: float, y: float, ring: list[float]) -> bool:
     inside = False
     pts = list(zip(ring[::2], ring[1::2], strict=True))
