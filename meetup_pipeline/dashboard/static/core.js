@@ -21,6 +21,7 @@ const NM = DATA.months.length,
 const NC = DATA.cities.length,
   NW = DATA.words.length,
   NT = DATA.titles.length;
+// One bit per filter in `fail` (a Uint8Array): eight filters at most.
 const BIT = { range: 1, group: 2, venue: 4, city: 8, mode: 16, word: 32, slot: 64, country: 128 };
 // A network's page (see network.py): each event's country is its chapter's.
 const NET = DATA.network || null;
