@@ -29,11 +29,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
+
+from meetup_pipeline.dagster_private import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
-
 from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import click
 import dagster as dg
 import httpx
-from dagster._core.errors import DagsterError, DagsterInvalidSubsetError
+from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource

@@ -18,16 +18,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
-from dagster._core.storage.tags import (
+
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
+    UnresolvedAssetJobDefinition,
 )
-
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)

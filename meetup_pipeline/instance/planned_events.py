@@ -35,19 +35,18 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from dagster import Field
-from dagster._config.config_schema import UserConfigSchema
-from dagster._core.events import AssetMaterializationPlannedData, DagsterEventType
-from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from dagster._core.storage.event_log.schema import (
-    AssetCheckExecutionsTable,
-    SqlEventLogStorageTable,
-)
-from dagster._serdes import ConfigurableClassData, serialize_value
+from dagster import DagsterEventType, EventLogEntry, Field, serialize_value
 from dagster_postgres.event_log import PostgresEventLogStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_config, pg_url_from_config
 
+from meetup_pipeline.dagster_private import (
+    AssetCheckExecutionRecordStatus,
+    AssetCheckExecutionsTable,
+    AssetMaterializationPlannedData,
+    ConfigurableClassData,
+    SqlEventLogStorageTable,
+    UserConfigSchema,
+)
 from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD, apply_event_batch_size
 
 CHUNK = 1000
