@@ -49,7 +49,7 @@ MONITORING_TIMEOUT_S = (
 def ui(topology: Topology) -> Ui:
     def loaded() -> Ui | None:
         found = Ui.of(topology)
-        return found if found.partitioned else None
+        return found if found and found.partitioned else None
 
     return topology.wait_for("the code location in the webserver", loaded, 120)
 
@@ -86,7 +86,11 @@ def slot_rows(topology: Topology, run_id: str) -> int:
 
 
 def wait_quiet(topology: Topology, ui: Ui) -> None:
-    """Until no run is queued or in progress (sensor and schedule runs included)."""
+    """Switch the every-minute schedule off (the schedule test does it first when it runs),
+    then wait until no run is queued or in progress."""
+    schedule = ui.instigators("daily_schedule", "upcoming_events_refresh")["scheduleOrError"]
+    if schedule["scheduleState"]["status"] == "RUNNING":
+        ui.stop_schedule(schedule["id"])
     topology.wait_for(
         "no active runs",
         lambda: not [r for r in ui.runs() if r["status"] in ACTIVE],
@@ -252,7 +256,9 @@ def test_killed_run_is_failed_by_run_monitoring_and_the_queue_moves_on(
     )
     assert status == "FAILURE"
     failures = event_messages(topology, first, "PIPELINE_FAILURE")
-    assert any("Detected run worker status" in f and "is gone" in f for f in failures), failures
+    assert any("Detected run worker status" in f and "is gone" in f for f in failures), [
+        json.loads(f)["dagster_event"]["event_specific_data"] for f in failures
+    ]
     topology.wait_for(
         "the dead run's pool slot to be freed",
         lambda: slot_rows(topology, first) == 0,

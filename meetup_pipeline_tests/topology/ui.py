@@ -100,9 +100,13 @@ class Ui:
     partitioned: tuple[str, ...]
 
     @classmethod
-    def of(cls, topology: Topology) -> Ui:
+    def of(cls, topology: Topology) -> Ui | None:
+        """The one code location's repository, or None while the webserver has none."""
         data = topology.graphql(REPOSITORIES)
-        (repo,) = data["repositoriesOrError"]["nodes"]
+        nodes = data["repositoriesOrError"].get("nodes") or []
+        if len(nodes) != 1:
+            return None
+        (repo,) = nodes
         partitioned = sorted(
             "/".join(n["assetKey"]["path"]) for n in data["assetNodes"] if n["partitionDefinition"]
         )
