@@ -203,6 +203,9 @@ class MeetupResource(dg.ConfigurableResource):
         if self._redactor is None:
             secrets = (getattr(self, n) for n in SECRET_FIELDS)
             self._redactor = Redactor(secrets, parent=PROCESS_REDACTOR)
+            if self._set("client_id") and self._set("client_secret"):
+                # a token request may carry them as an HTTP basic-auth header
+                self._redactor.add_pair(self._val("client_id"), self._val("client_secret"))
         return self._redactor
 
     def token_provider(self, clock: Clock | None = None) -> TokenProvider:
