@@ -151,10 +151,13 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
     credits = "; ".join(payload["outline"]["credits"]) or "none shipped for this area"
     cards = [_CARDS]
     for view, span, heading, hint in _VIEWS:
+        # a stale upcoming list says so on its card (the last refresh failed)
+        stale = notes.get(view) if view == "upcoming" else None
         cards.append(
             f'<section class="card span-{span}" data-view="{view}"><h2>{html.escape(heading)}'
             f'</h2><div class="hint">{html.escape(hint.format(region=where["name"]))}</div>'
-            '<div class="body"></div></section>'
+            + (f'<div class="stale-note" role="status">{html.escape(stale)}</div>' if stale else "")
+            + '<div class="body"></div></section>'
         )
     body = (
         f'<header class="top"><h1>{html.escape(title)}</h1>'

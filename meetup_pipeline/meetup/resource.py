@@ -28,7 +28,7 @@ from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
 from .stream import Record, WindowStream, iterate_in_thread
-from .transport import GraphQLTransport, RetryPolicy
+from .transport import GraphQLTransport, RetryPolicy, Source
 
 log = get_logger(__name__)
 
@@ -106,7 +106,9 @@ class MeetupResource(dg.ConfigurableResource):
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
-    max_attempts: int = Field(default=6, description="tries per request on transient errors")
+    max_attempts: int = Field(
+        default=20, description="tries per request on transient errors (see transport.py)"
+    )
     deadline_s: float = Field(default=1800.0, description="overall deadline of one extraction")
     request_timeout_s: float = Field(default=30.0, description="per-request timeout")
     page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
@@ -183,6 +185,10 @@ class MeetupResource(dg.ConfigurableResource):
     def default_budget(self, clock: Clock | None) -> PointsBudget | None:
         """The points budget when none is injected; None means the process-wide one."""
         return None
+
+    def api_source(self) -> Source:
+        """How messages name the API, and what to check when nothing answers there."""
+        return Source.for_url(self.url, configured=self._set("api_url"))
 
     @property
     def url(self) -> str:
@@ -284,6 +290,7 @@ class MeetupResource(dg.ConfigurableResource):
                 request_timeout_s=self.request_timeout_s,
             ),
             max_concurrency=self.max_concurrency,
+            source=self.api_source(),
         )
         return MeetupClient(
             transport,
