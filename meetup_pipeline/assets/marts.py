@@ -15,7 +15,7 @@ from meetup_pipeline.assets.partitions import daily, single_run
 from meetup_pipeline.assets.sql_asset import sql_asset, sql_params
 from meetup_pipeline.calendar import date_rows
 from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.meetup.errors import MeetupError
+from meetup_pipeline.meetup.errors import MeetupPaginationError, MeetupRetryError
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, staging
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window, table_metadata
@@ -87,7 +87,9 @@ def upcoming_events(
     now = datetime.now(UTC)
     try:
         extraction = meetup.extract_window(now, now + UPCOMING_HORIZON)
-    except MeetupError as exc:
+    except (MeetupRetryError, MeetupPaginationError) as exc:
+        # the API failing past its retries; refused credentials or a rejected query are
+        # not a stale snapshot but a fault to fix, and fail the step as before
         reason = str(exc)  # the client's messages are redacted where they are made
         as_of = _previous_snapshot(warehouse)
         context.log.warning(
