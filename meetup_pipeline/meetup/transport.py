@@ -4,15 +4,15 @@ What is retried and what is not follows one rule: retry what time can cure (time
 dropped connections, 5xx, truncated JSON, rate limits), fail fast and clearly on what it
 cannot (a query the API rejects, credentials refused twice, other 4xx).
 
-How long to keep trying is a budget per extraction, not a small count per request: an API
-that fails a third of its answers (and 5xx come in bursts, so a request may meet several in
-a row) still serves every page, each retried where it failed (at its cursor), after a few
-seconds more. A request gives up after ``max_attempts`` failures of its own (backoff capped
-at ``max_delay_s``, so an API that is down ends an extraction in about two minutes), or
-sooner when nothing has ever answered at all (``unreachable_attempts``: a wrong URL or a
-server that is off is said once, for every request of the extraction). Rate-limit answers
-cost no attempt: they are waited out by the time the API gives (``resetAt``,
-``Retry-After``), capped at a window.
+How long to keep trying is sized for a flaky API, not a healthy one (the deadline covers
+the whole extraction, the attempts one request): an API that fails a third of its answers
+(5xx come in bursts, so a request may meet several in a row) still serves every page, each
+retried where it failed (at its cursor), after a few seconds more. A request gives up after
+``max_attempts`` failures of its own (backoff capped at ``max_delay_s``, so an API that is
+down ends an extraction in about two minutes), or sooner when nothing has ever answered at
+all (``unreachable_attempts``: a wrong URL or a server that is off is said once, for every
+request of the extraction). Rate-limit answers cost no attempt: they are waited out by the
+time the API gives (``resetAt``, ``Retry-After``), capped at a window.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class GraphQLTransport:
         self._answered = False
         """Whether any HTTP answer came back (then a refused connection is a blip)."""
         self._gave_up: str | None = None
-        """Set when the API is unreachable or down: every request ends with this message."""
+        """Set once the API proved unreachable: every request ends with this message."""
 
     def _unreachable_hint(self) -> str:
         return f". Nothing answers at {self.source.where}: {self.source.fix}"
