@@ -64,8 +64,8 @@ def search_label(query: str, place: Place) -> str:
 
 
 def union(*labels: tuple[str, ...]) -> tuple[str, ...]:
-    """Labels in first-seen order, each once."""
-    return tuple(dict.fromkeys(label for group in labels for label in group))
+    """Every label once, sorted: the same whatever order the copies arrived in."""
+    return tuple(sorted({label for group in labels for label in group}))
 
 
 def parse_places(raw: str) -> tuple[Place, ...]:
