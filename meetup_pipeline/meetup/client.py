@@ -1,9 +1,11 @@
 """The async Meetup client: group discovery and one window's events, paged and guarded.
 
-Cost model (the 2018 project's lesson): groups are discovered with ``groupSearch`` for every
-query (all pages), then each group's events for the WHOLE window come from one paginated
-``groupByUrlname.events`` query, so a ten-year backfill costs about groups x pages requests,
-not groups x days.
+Cost model (the 2018 project's lesson): groups are discovered once per window from every
+configured source (``discovery.py``), then each group's events for the WHOLE window come
+from one paginated ``groupByUrlname.events`` query, so a ten-year backfill costs about
+groups x pages requests, not groups x days. A Pro network's chapters are not paged one by
+one: the window's events of all of them come from ``proNetwork.eventsSearch`` in pages, so
+that cost grows with the events alone.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from .sources import (
 )
 
 if TYPE_CHECKING:
-    from .client import MeetupClient, _Paging
+    from .client import MeetupClient
 
 
 @dataclass
@@ -42,10 +42,10 @@ class Discovery:
         return {g.model.id: g for g in self.groups}
 
 
-def _iso(dt: datetime) -> str:
-    from .client import _iso as iso
-
-    return iso(dt)
+def network_page_size(client: MeetupClient) -> int:
+    """``first`` of the network's searches: 5x the client's page size, at most 1,000 (200
+    by default gives 1,000; a test's small pages stay small)."""
+    return min(queries.NETWORK_PAGE_CAP, max(client.options.page_size, 1) * 5)
 
 
 async def _network_groups(client: MeetupClient, urlname: str) -> tuple[str, list[Any]]:
@@ -55,7 +55,7 @@ async def _network_groups(client: MeetupClient, urlname: str) -> tuple[str, list
         {"urlname": urlname},
         _network_field("groupsSearch"),
         queries.GROUP_SELECTION,
-        first=min(queries.NETWORK_PAGE_CAP, max(client.options.page_size, 1) * 5),
+        first=network_page_size(client),
     )
     if not found:
         raise MeetupConfigError(
@@ -159,7 +159,7 @@ async def network_event_pages(
     """The network's events with ``start <= dateTime < end``, page by page, each with the
     network and every source of its group; then the groups of events whose group the
     network no longer lists (a chapter that left), read by urlname, once each."""
-    from .client import _Paging
+    from .client import _iso, _Paging, _parse
 
     label = network_label(urlname)
     op = f"proNetwork({urlname!r}).eventsSearch"
@@ -169,7 +169,7 @@ async def network_event_pages(
         "eventDateMax": _iso(end + margin),
         "status": list(client.options.statuses),
     }
-    paging: _Paging = _Paging()
+    paging = _Paging()
     unlisted: dict[str, str] = {}
     async for nodes in client._pages(
         op,
@@ -178,7 +178,7 @@ async def network_event_pages(
         _network_field("eventsSearch"),
         queries.EVENT_SELECTION,
         paging,
-        first=min(queries.NETWORK_PAGE_CAP, max(client.options.page_size, 1) * 5),
+        first=network_page_size(client),
     ):
         page = client._event_records(nodes, urlname, None, start, end)
         out: list[Fetched[Event] | Fetched[Group] | Reject] = []
@@ -207,7 +207,5 @@ async def network_event_pages(
         if reject is not None:
             yield [reject]
             continue
-        from .client import _parse
-
         parsed = _parse(Group, "group", nodes[0])
         yield [replace(parsed, sources=(label,)) if isinstance(parsed, Fetched) else parsed]
