@@ -267,9 +267,6 @@ class Network:
     def group_of(self, index: int) -> SimGroup:
         return self.groups[index - INDEX_BASE]
 
-    def searchable(self, group: SimGroup, now: datetime) -> bool:
-        return group.exists_at(now.timestamp())
-
     def member_at(self, group: SimGroup, ts: float) -> bool:
         """A chapter at `ts`: founded, and not yet left."""
         return group.exists_at(ts) and ts < self.left_ts.get(group.id, HORIZON_TS + 1)
