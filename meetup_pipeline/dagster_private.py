@@ -28,6 +28,10 @@ from dagster._core.storage.tags import (
     WILL_RETRY_TAG,  # no alert for a failure that Dagster will retry
 )
 
+# Dagster's own test of a cron string, the one its schedules apply: MEETUP_DAILY_CRON is
+# refused before any run with the same rule (schedules.py).
+from dagster._utils.schedules import is_valid_cron_string
+
 # --- Types Dagster hands us but does not export.
 # What `dg.define_asset_job(...)` returns: annotates the list of jobs (schedules.py).
 from dagster._core.definitions.unresolved_asset_job_definition import (

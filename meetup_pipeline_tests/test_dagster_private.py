@@ -104,6 +104,13 @@ def test_tag(name: str) -> None:
     assert value == TAGS[name], changed(name, f"the tag key {TAGS[name]!r}", repr(value))
 
 
+def test_is_valid_cron_string() -> None:
+    verdicts = {c: dp.is_valid_cron_string(c) for c in ("15 0 * * *", "nope", "61 0 * * *")}
+    assert verdicts == {"15 0 * * *": True, "nope": False, "61 0 * * *": False}, changed(
+        "is_valid_cron_string", "True for a cron string, False otherwise", verdicts
+    )
+
+
 def test_UnresolvedAssetJobDefinition() -> None:
     job = dg.define_asset_job("fence_job", selection="*")
     assert isinstance(job, dp.UnresolvedAssetJobDefinition), changed(
