@@ -57,9 +57,11 @@ def switch_on(
     kind: InstigatorType,
     since: datetime,
     status: InstigatorStatus = InstigatorStatus.DECLARED_IN_CODE,
+    last_iteration: datetime | None = None,
 ) -> InstigatorState:
     """Store the state the daemon stores when it first runs a schedule or sensor that is on
-    by default (or, with RUNNING, the state the UI's toggle stores), on since `since`."""
+    by default (or, with RUNNING, the state the UI's toggle stores), on since `since`;
+    a schedule's `last_iteration` keeps a daemon from catching up on the ticks since."""
     origin = RemoteInstigatorOrigin(
         RemoteRepositoryOrigin(
             InProcessCodeLocationOrigin(
@@ -70,7 +72,11 @@ def switch_on(
         name,
     )
     data = (
-        ScheduleInstigatorData(DAILY_CRON, start_timestamp=since.timestamp())
+        ScheduleInstigatorData(
+            DAILY_CRON,
+            start_timestamp=since.timestamp(),
+            last_iteration_timestamp=last_iteration.timestamp() if last_iteration else None,
+        )
         if kind == InstigatorType.SCHEDULE
         else SensorInstigatorData(last_sensor_start_timestamp=since.timestamp())
     )

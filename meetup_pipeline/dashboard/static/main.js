@@ -16,6 +16,7 @@ function update() {
   topEvents();
   groupTable();
   upcoming();
+  fitTrend();
   document.body.dataset.ready = "1";
 }
 
