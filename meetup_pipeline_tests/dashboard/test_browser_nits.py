@@ -19,7 +19,9 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def mixed_modes(payload: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
-    """The same events, 1 in 30 online and 1 in 27 hybrid (3.3% and 3.7% of 270)."""
+    """The same events, 1 in 30 online and 1 in 27 hybrid (3.3% and 3.7% of 270), and
+    titles of many words, as the quickstart's: fifty words make the cloud taller than the
+    RSVP chart beside it."""
     n = len(payload["events"]["k"])
     k = [0] * n
     for i in range(n):
@@ -27,9 +29,22 @@ def mixed_modes(payload: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
             k[i] = 1
         elif i % 27 == 1:
             k[i] = 2
+    words = [f"{stem}{n}" for n in range(6) for stem in WORDS]
+    title_words = [
+        [w for w in range(len(words)) if (w + t) % 4] for t in range(len(payload["titles"]))
+    ]
+    wordy = {
+        **payload,
+        "events": {**payload["events"], "k": k},
+        "words": words,
+        "titleWords": title_words,
+    }
     page = tmp_path_factory.mktemp("dashboard-nits") / "modes.html"
-    page.write_text(render_dashboard({**payload, "events": {**payload["events"], "k": k}}))
+    page.write_text(render_dashboard(wordy))
     return page
+
+
+WORDS = ("singles", "speeddating", "happyhour", "wine", "tasting", "hiking", "mixer", "salsa")
 
 
 def _donut(page: Any) -> dict[str, Any]:
