@@ -224,8 +224,8 @@ class ConsoleHandler(logging.Handler):
             self.summary.checks_passed.append(name)
             return
         self.summary.checks_failed.append(f"{name} (WARN)" if warn else name)
-        why = f": {evaluation.description}" if evaluation.description else ""
-        self._say(f"check {name}: {outcome}{' (warns only)' if warn else ''}{why}")
+        lines = (evaluation.description or "").strip().splitlines()
+        self._say(f"check {name}: {outcome}" + (f": {lines[0]}" if lines else ""))
 
     def _step_figures(self, step: str) -> str:
         stats = self.summary.steps.get(step)

@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster._core.event_api import EventLogRecord
 from dagster._core.scheduler.instigation import (
     InstigatorType,
     ScheduleInstigatorData,
@@ -46,8 +47,8 @@ from dagster._core.storage.asset_check_execution_record import (
 )
 from dagster._utils.schedules import get_latest_completed_cron_tick, get_next_cron_tick
 
-from meetup_pipeline.schedules import DAILY_CRON, daily_window
-from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact
+from meetup_pipeline.schedules import DAILY_CRON, daily_schedule, daily_window
+from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
 CHECK_NAME = "freshness_check"
 
-FACT_EVENTS_KEEPER = ("daily_schedule", InstigatorType.SCHEDULE)
-DASHBOARD_KEEPER = ("upcoming_events_refresh", InstigatorType.SENSOR)
+FACT_EVENTS_KEEPER = (daily_schedule.name, InstigatorType.SCHEDULE)
+DASHBOARD_KEEPER = (upcoming_events_refresh.name, InstigatorType.SENSOR)
 """The automation that keeps each asset fresh: (name, kind), as the instance stores it."""
 
 FRESH_UNTIL = "dagster/fresh_until_timestamp"
@@ -105,7 +106,9 @@ def _local(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _latest(instance: dg.DagsterInstance, key: str, partition: str | None = None) -> Any:
+def _latest(
+    instance: dg.DagsterInstance, key: str, partition: str | None = None
+) -> EventLogRecord | None:
     records_filter = dg.AssetRecordsFilter(
         asset_key=dg.AssetKey(key), asset_partitions=[partition] if partition else None
     )

@@ -161,7 +161,7 @@ def test_a_warn_check_reads_failed_warn_as_in_the_ui(
     ).resolve_implicit_global_asset_job_def()
     assert job.execute_in_process(instance=instance, tags=RANGE_TAGS).success
     text = _text(capsys)
-    assert "check counted: fresh: FAILED (WARN) (warns only): Late: 2024-02-01 is due." in text
+    assert "check counted: fresh: FAILED (WARN): Late: 2024-02-01 is due." in text
     assert "checks: 1 passed, 1 failed (1 of them WARN" in text, text
     assert "    FAILED counted: fresh (WARN)\n" in text, text
     assert "WARNED" not in text and "WARNING" not in text, text

@@ -36,6 +36,21 @@ def test_a_window_is_complete_and_idempotent(engine: sa.Engine, warehouse_url: U
     assert set(loaded) == expected and len(expected) > 50
     assert scalar(engine, "SELECT count(*) FROM marts.fact_events WHERE group_key = -1") == 0
     assert scalar(engine, "SELECT count(*) FROM marts.dim_date") == 5
+    # each partition's materialization says its own day's rows, not the window's (the UI's
+    # dagster/partition_row_count), for the raw layer's own write and the IO manager's
+    for node, asset, table, day in [
+        ("raw_meetup", "raw_events", "raw.raw_events", "partition_date"),
+        ("fact_events", "fact_events", "marts.fact_events", "event_date"),
+    ]:
+        said = {
+            m.partition: m.metadata["dagster/partition_row_count"].value
+            for m in result.asset_materializations_for_node(node)
+            if m.asset_key.to_user_string() == asset
+        }
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(f"SELECT {day}::text, count(*) FROM {table} GROUP BY 1"))
+            stored = dict(rows.all())
+        assert said == stored and len(set(said.values())) > 1, (asset, said, stored)
 
     first = checksums(engine)
     assert run("2024-03-08", "2024-03-12").success
