@@ -31,7 +31,7 @@ from meetup_pipeline_tests.orchestration.test_webserver import (
 )
 
 RANGE = "2024-12-28...2024-12-30"
-ASSETS_WITH_CHECKS = ("fact_events", "raw_rejects", "dashboard")
+ASSETS_WITH_CHECKS = ("fact_events", "raw_rejects", "dashboard", "upcoming_events")
 
 CHECKS = """
 query Checks($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode {
@@ -142,7 +142,7 @@ def no_run_in_flight(ui: DagsterDev) -> bool:
 @pytest.mark.slow
 def test_after_the_quickstart_the_ui_shows_no_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     checks, log = first_minute(monkeypatch, schedule_on_since=None)
-    assert len(checks) == 7, checks
+    assert len(checks) == 8, checks
     failed = {name: c for name, c in checks.items() if c is None or c["status"] != "SUCCEEDED"}
     assert not failed, failed
     fresh = checks["fact_events:freshness_check"]["evaluation"]["description"]
