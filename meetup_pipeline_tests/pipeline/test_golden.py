@@ -87,3 +87,18 @@ def test_bay_area_default_keeps_its_marts(engine: sa.Engine, warehouse_url: URL)
             continue  # compared without them, under "<table> without ..."
         assert not missing, f"{table} lost {sorted(missing)}"
         assert digest(engine, table, want["columns"]) == want, key
+    # dim_date's US holidays live on in dim_holiday, same days and names, for the US groups
+    first, last = WINDOW
+    with engine.connect() as conn:
+        us = conn.execute(
+            sa.text(
+                "SELECT date_day::text, holiday_name, is_observed FROM marts.dim_holiday "
+                "WHERE country = 'US' AND date_day BETWEEN :first AND :last ORDER BY date_day"
+            ),
+            {"first": first, "last": last},
+        ).all()
+    was = [
+        (day, name, is_day_off and not is_holiday)
+        for day, name, is_holiday, is_day_off in golden["us_holidays"]
+    ]
+    assert [tuple(r) for r in us] == was and was
