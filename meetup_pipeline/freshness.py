@@ -3,9 +3,9 @@
 A pipeline that stops running raises no error: no run fails, so `run_failure_alert` has
 nothing to say. Dagster's freshness checks turn "nothing happened" into a failed check:
 
-- `fact_events`: the newest daily partition (yesterday, Bay Area time) must be
-  materialized by `FACT_EVENTS_DEADLINE_CRON` (04:00 America/Los_Angeles: the daily run
-  starts at 00:15 and takes minutes).
+- `fact_events`: the newest local day due must be materialized: day D by 04:00 on D+1
+  wherever the warehouse has groups (`day_freshness.py`; for a single region, yesterday by
+  04:00 local: the daily run starts at 00:15 and takes minutes).
 - `dashboard`: rebuilt within `DASHBOARD_MAX_AGE` (the refresh sensor rebuilds it every
   3 hours, the daily run once more).
 
@@ -34,14 +34,14 @@ from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecordStatus,
 )
 
+from meetup_pipeline.day_freshness import fact_events_freshness as fact_events_day_check
 from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 
 log = logging.getLogger(__name__)
 
 TIMEZONE = LOCAL_TIMEZONE
-"""The region's day (MEETUP_TIMEZONE): yesterday and 04:00 are local."""
-FACT_EVENTS_DEADLINE_CRON = "0 4 * * *"
+"""The warehouse's clock (MEETUP_TIMEZONE), for the dashboard's age."""
 DASHBOARD_MAX_AGE = timedelta(hours=8)
 CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
@@ -51,12 +51,7 @@ ALERT_INTERVAL_S = 5 * 60
 # `dagster asset check`, the UI's check history and the alert sensor below work with.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*superseded.*")
-    fact_events_freshness = dg.build_time_partition_freshness_checks(
-        assets=[dg.AssetKey("fact_events")],
-        deadline_cron=FACT_EVENTS_DEADLINE_CRON,
-        timezone=TIMEZONE,
-        severity=dg.AssetCheckSeverity.WARN,
-    )
+    fact_events_freshness = [fact_events_day_check]
     dashboard_freshness = dg.build_last_update_freshness_checks(
         assets=[dg.AssetKey("dashboard")],
         lower_bound_delta=DASHBOARD_MAX_AGE,

@@ -74,21 +74,23 @@ def zones_of(names: Iterable[str | None], fallback: str) -> list[ZoneInfo]:
     return list(zones.values()) or [ZoneInfo(fallback)]
 
 
-def day_ended_at(day: date, zones: Iterable[ZoneInfo]) -> datetime:
-    """The instant `day` has ended in every one of `zones` (its latest local midnight)."""
+def day_ended_at(day: date, zones: Iterable[ZoneInfo], after: time = time(0)) -> datetime:
+    """The instant `day` has ended in every one of `zones`: its latest local midnight, or
+    the latest local `after` o'clock of the next day (a deadline such as 04:00)."""
     following = day + timedelta(days=1)
-    ends = [datetime.combine(following, time(0), tzinfo=zone) for zone in zones]
+    ends = [datetime.combine(following, after, tzinfo=zone) for zone in zones]
     if not ends:
         raise ValueError("no zone")
+    # a wall time skipped by a DST change counts at its UTC instant (the later reading)
     return max(ends, key=lambda e: e.timestamp())
 
 
-def newest_ended_day(now: datetime, zones: Iterable[ZoneInfo]) -> date:
-    """The newest day that has ended, at `now`, in every one of `zones`."""
+def newest_ended_day(now: datetime, zones: Iterable[ZoneInfo], after: time = time(0)) -> date:
+    """The newest day that has ended (by `after` the next day) at `now` in all `zones`."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
     zones = list(zones)
     day = now.astimezone(FIRST_OFFSET).date()  # no later day can have ended anywhere
-    while day_ended_at(day, zones) > now:
+    while day_ended_at(day, zones, after) > now:
         day -= timedelta(days=1)
     return day

@@ -25,7 +25,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import sqlalchemy as sa
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
@@ -38,10 +37,10 @@ from dagster._core.storage.tags import (
 )
 
 from meetup_pipeline.assets.partitions import daily
-from meetup_pipeline.localdays import newest_ended_day, zones_of
+from meetup_pipeline.localdays import newest_ended_day
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.zones import group_zones
+from meetup_pipeline.warehouse.zones import warehouse_zones
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
@@ -104,16 +103,6 @@ def daily_window(
     return first.isoformat(), last.isoformat()
 
 
-def warehouse_zones(warehouse: Warehouse) -> list[ZoneInfo]:
-    """The zones of the warehouse's groups; the clock's while none is known or the
-    warehouse cannot be read (the run would fail on it anyway, and say why)."""
-    try:
-        names = group_zones(warehouse.get_engine())
-    except (sa.exc.SQLAlchemyError, RuntimeError):  # WarehouseUnavailable is a RuntimeError
-        names = []
-    return zones_of(names, LOCAL_TIMEZONE)
-
-
 def _already_requested(context: dg.ScheduleEvaluationContext, run_key: str) -> bool:
     """Whether this schedule has launched the run for `run_key` at an earlier tick."""
     try:
@@ -151,7 +140,7 @@ def daily_schedule(
 ) -> dg.RunRequest | dg.SkipReason:
     """One run over the newest day ended everywhere and the restatement window before it."""
     instant = context.scheduled_execution_time or datetime.now(LOCAL)
-    window = daily_window(instant, warehouse_zones(warehouse))
+    window = daily_window(instant, warehouse_zones(warehouse, LOCAL_TIMEZONE))
     if window is None:
         return dg.SkipReason(f"No complete day since the partitions start ({daily.start:%F}).")
     first, last = window

@@ -90,3 +90,25 @@ def test_silence_fails_the_checks_and_fires_the_webhook_once(
     assert run_checks(instance) == dict.fromkeys(CHECKS, True)
     evaluate_alert(instance, cursor)
     assert len(webhook.requests) == 2  # fresh again: nothing to say
+
+
+def test_a_day_is_due_by_0400_wherever_the_groups_are() -> None:
+    """Groups in Honolulu (UTC-10) on a Bay Area clock: 2024-12-31 is due by 04:00 on
+    Jan 1 in Honolulu (06:00 on the clock), not at 04:00 on the clock."""
+    from meetup_pipeline.day_freshness import evaluate
+
+    zones = [LA, ZoneInfo("Pacific/Honolulu")]
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key="fact_events", partition="2024-12-30")
+    )
+    at_0500 = evaluate(instance, datetime(2025, 1, 1, 5, 0, tzinfo=LA), zones)
+    assert at_0500.passed  # the 30th is the newest day due
+    fresh_until = at_0500.metadata["dagster/fresh_until_timestamp"].value
+    assert fresh_until == datetime(2025, 1, 1, 4, tzinfo=ZoneInfo("Pacific/Honolulu")).timestamp()
+    at_0601 = evaluate(instance, datetime(2025, 1, 1, 6, 1, tzinfo=LA), zones)
+    assert not at_0601.passed and "2024-12-31" in (at_0601.description or "")
+    assert at_0601.metadata["dagster/overdue_seconds"].value == 60
+    # a single region: yesterday by 04:00 local, as Dagster's own cron check had it
+    assert not evaluate(instance, datetime(2025, 1, 1, 4, 1, tzinfo=LA), [LA]).passed
+    assert evaluate(instance, datetime(2025, 1, 1, 3, 59, tzinfo=LA), [LA]).passed
