@@ -159,6 +159,18 @@ def test_local_days_whatever_the_order(
     finally:
         other.dispose()
 
+    # Member counts are dated by the day observed in each group's own zone (+13 and -10
+    # are always a day apart, bar an hour).
+    with engine.connect() as conn:
+        snapshots = conn.execute(
+            sa.text(
+                "SELECT g.urlname, s.snapshot_date, (s.observed_at AT TIME ZONE g.timezone)::date"
+                " FROM marts.fact_group_snapshots AS s JOIN marts.dim_group AS g USING (group_key)"
+            )
+        ).all()
+    assert {r[0] for r in snapshots} == set(ZONES)
+    assert all(day == local_day for _, day, local_day in snapshots), snapshots
+
     # "Events on a public holiday, per country": one query over the star schema.
     with engine.connect() as conn:
         per_country = dict(
