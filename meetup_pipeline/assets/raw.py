@@ -224,7 +224,12 @@ def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any,
 
 
 def _reject_day(payload: Any, window: Window) -> date | None:
-    """The local day the record claims if readable (None: another window's), else day one."""
+    """The local day the record claims if readable (None: another window's), else day one.
+
+    A reject without a readable ``dateTime`` has no day to go by: it lands on the window's
+    first day, and since neighbouring windows' extractions overlap (each spans its days in
+    every zone), such a record can land in both windows that fetched it.
+    """
     try:
         instant = datetime.fromisoformat(payload["dateTime"])
     except (KeyError, TypeError, ValueError):
