@@ -20,7 +20,8 @@ One run also takes one run-queue slot, retries as a whole, and leaves the marts 
 for the window at once. See docs/automation.md.
 """
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,10 +36,11 @@ from dagster._core.storage.tags import (
     RUN_KEY_TAG,
     SCHEDULE_NAME_TAG,
 )
+from dagster._utils import schedules as dg_schedules
 
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.localdays import newest_ended_day
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
 
@@ -49,6 +51,26 @@ DAILY_SCHEDULE_NAME = "daily_schedule"
 DAILY_CRON = "15 * * * *"
 """Every hour at :15 on the clock (`MEETUP_TIMEZONE`): a day is requested at the first tick
 after it has ended everywhere the warehouse has groups (00:15 for a single region)."""
+DAILY_CRON_ENV = "MEETUP_DAILY_CRON"
+"""Overrides `DAILY_CRON`, e.g. `* * * * *` to see the schedule fire in a test (the first
+tick after a day has ended everywhere requests its run; later ticks skip it)."""
+
+
+def daily_cron(environ: Mapping[str, str] | None = None) -> str:
+    """The daily schedule's cron: `MEETUP_DAILY_CRON` if set, else hourly at :15."""
+    raw = (os.environ if environ is None else environ).get(DAILY_CRON_ENV, "").strip()
+    if not raw:
+        return DAILY_CRON
+    if not dg_schedules.is_valid_cron_string(raw):
+        raise SettingsError(
+            f"{DAILY_CRON_ENV}={raw!r} is not a cron expression (five fields, e.g. "
+            f"'{DAILY_CRON}'); fix it or unset it for the default"
+        )
+    return raw
+
+
+DAILY_SCHEDULE_CRON = daily_cron()
+DAILY_AT = "Hourly at :15" if DAILY_SCHEDULE_CRON == DAILY_CRON else f"cron {DAILY_SCHEDULE_CRON!r}"
 
 RESTATEMENT_DAYS = 7
 """Days before yesterday that each daily run re-materializes (RSVPs change after events)."""
@@ -126,11 +148,11 @@ def daily_run_tags(first: str, last: str) -> dict[str, str]:
 @dg.schedule(
     name=DAILY_SCHEDULE_NAME,
     job=daily_job,
-    cron_schedule=DAILY_CRON,
+    cron_schedule=DAILY_SCHEDULE_CRON,
     execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
-        f"Hourly at :15 {LOCAL_TIMEZONE}: once a day has ended everywhere the warehouse has "
+        f"{DAILY_AT} {LOCAL_TIMEZONE}: once a day has ended everywhere the warehouse has "
         f"groups, that day and the 7 days before it, in one run, priority "
         f"{DAILY_RUN_PRIORITY} (00:15 for a single region)."
     ),
