@@ -38,10 +38,11 @@ def tick(
     scheduled: datetime, warehouse: Warehouse, instance: dg.DagsterInstance | None = None
 ) -> dg.RunRequest | dg.SkipReason:
     """Evaluate the schedule as the daemon does, for one scheduled time."""
-    context = dg.build_schedule_context(
+    # as a context manager: the instance the context opens from the ref is closed on exit
+    with dg.build_schedule_context(
         scheduled_execution_time=scheduled, resources={"warehouse": warehouse}, instance=instance
-    )
-    data = daily_schedule.evaluate_tick(context)
+    ) as context:
+        data = daily_schedule.evaluate_tick(context)
     if data.run_requests:
         (request,) = data.run_requests
         return request
@@ -125,8 +126,8 @@ def test_bay_area_runs_once_a_day_at_0015_across_dst(warehouse: Warehouse) -> No
             if isinstance(result, dg.RunRequest):
                 requested.append((moment.day, moment.hour, result.tags[END]))
                 # what the daemon does with the request: a run tagged with its key
-                _launched_by_the_schedule.execute_in_process(
-                    instance=instance,
+                instance.create_run_for_job(
+                    _launched_by_the_schedule,
                     tags={"dagster/run_key": result.run_key,
                           "dagster/schedule_name": DAILY_SCHEDULE_NAME},
                 )  # fmt: skip
@@ -169,7 +170,7 @@ def test_scheduled_request_runs_the_whole_window_in_one_run(
     request = tick(datetime(2024, 11, 4, 0, 15, tzinfo=LA), warehouse)
     assert isinstance(request, dg.RunRequest)
     job = make_definitions(warehouse, SandboxMeetupResource()).resolve_job_def(DAILY_JOB_NAME)
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.instance_for_test() as instance:
         result = job.execute_in_process(tags=dict(request.tags), instance=instance)
         assert result.success
         assert len(instance.get_run_records()) == 1
