@@ -98,8 +98,10 @@ def raw_meetup(
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
     policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
-    stream = meetup.stream_window(window.start, window.end)
-    results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
+    # closed on every path: a failed write or an interrupt stops the extraction at once,
+    # not whenever garbage collection reaches the abandoned stream
+    with meetup.stream_window(window.start, window.end) as stream:
+        results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
         stream.counts["group"],
