@@ -10,8 +10,8 @@ the hooks ``source``, ``default_url``, ``default_transport`` and ``default_budge
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import concurrent.futures
+import contextlib
 import os
 from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
