@@ -17,10 +17,14 @@ from meetup_pipeline_tests.chaos.test_kill_run import run_id_of
 
 EXIT_TIMEOUT_S = 60
 """A safety net only: a wedged process never exits (the issue saw 10 minutes)."""
-SLOW_API = {"MEETUP_SANDBOX_FAULTS": "slow=1,slow_seconds=1"}
-"""Every API answer takes a second: the extraction is surely still running at its cue."""
+LONG_EXTRACTION = {"window": "2024-12-01...2024-12-31", "MEETUP_SANDBOX_SCALE": "1"}
+"""A month of the full-size world: its extraction pages the sandbox for ~15 s."""
+INTO_EXTRACTION_S = 3.0
+"""Where the fault lands after the extraction began (placement only: the test checks from
+the output that the extraction had not ended, and passes wherever the fault lands)."""
 STEP_START = '{} - STEP_START - Started execution of step "{}"'
 EXTRACTION = STEP_START.format("raw_meetup", "raw_meetup")
+RAW_WRITTEN = 'STEP_OUTPUT - Yielded output "raw_groups"'
 
 
 def step_failures(site: Site, run_id: str) -> list[str]:
@@ -51,32 +55,39 @@ def assert_next_run_completes(site: Site) -> None:
     assert site.held_slots() == []
 
 
-def terminate_raw_load_session(site: Site, timeout: float = 120) -> list[int]:
-    """Once the extraction's stage (`_raw_load`) exists, pg_terminate_backend of every
-    other session of the warehouse (the staging session among them)."""
-    deadline = time.monotonic() + timeout
+def extraction_started(site: Site, settle: float = INTO_EXTRACTION_S) -> None:
+    """Wait until the run stages the extraction (`_raw_load` exists), then a little more."""
+    deadline = time.monotonic() + 120
     with site.connect("meetup") as conn:
-        while time.monotonic() < deadline:
-            staged = conn.execute(
+        while (
+            conn.execute(
                 "SELECT 1 FROM pg_class WHERE relname = '_raw_load' AND relpersistence = 't'"
             ).fetchone()
-            if staged is not None:
-                rows = conn.execute(
-                    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = 'meetup' AND backend_type = 'client backend' "
-                    "AND pid <> pg_backend_pid()"
-                ).fetchall()
-                return [int(row[0]) for row in rows]
+            is None
+        ):
+            assert time.monotonic() < deadline, "the run never staged its extraction"
             time.sleep(0.05)
-    raise AssertionError("no session staged the extraction")
+    time.sleep(settle)
+
+
+def terminate_warehouse_sessions(site: Site) -> list[int]:
+    """pg_terminate_backend of every other session of the warehouse (the stage's too)."""
+    with site.connect("meetup") as conn:
+        rows = conn.execute(
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = 'meetup' AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def test_a_lost_warehouse_connection_during_extraction_fails_the_run_at_once(
     site: Site,
 ) -> None:
-    run = LiveRun(site, **SLOW_API)
+    run = LiveRun(site, **LONG_EXTRACTION)
     assert run.wait_for(EXTRACTION), run.output[-3000:]
-    terminate_raw_load_session(site)
+    extraction_started(site, settle=0)
+    assert terminate_warehouse_sessions(site)
     faulted = time.monotonic()
     assert run.wait_for("raw_meetup - STEP_FAILURE", EXIT_TIMEOUT_S), run.output[-3000:]
     failed = time.monotonic() - faulted
@@ -85,7 +96,7 @@ def test_a_lost_warehouse_connection_during_extraction_fails_the_run_at_once(
     run_id = assert_ended(site, run, code, ("FAILURE",))
     print(
         f"raw_meetup failed {failed:.1f}s and the process exited "
-        f"{time.monotonic() - faulted:.1f}s after the session was terminated"
+        f"{time.monotonic() - faulted:.1f}s after the sessions were terminated"
     )
     (failure, *_) = step_failures(site, run_id)
     # the real cause, not a secondary error from the extraction's shutdown
@@ -94,10 +105,10 @@ def test_a_lost_warehouse_connection_during_extraction_fails_the_run_at_once(
 
 
 PHASES = (
-    # (signal, the log line it lands right after, environment of that run)
-    (signal.SIGINT, EXTRACTION, SLOW_API),
-    (signal.SIGTERM, EXTRACTION, SLOW_API),
-    (signal.SIGINT, 'STEP_OUTPUT - Yielded output "raw_groups"', {}),
+    # (signal, the log line it lands right after, the run's window and environment)
+    (signal.SIGINT, EXTRACTION, LONG_EXTRACTION),
+    (signal.SIGTERM, EXTRACTION, LONG_EXTRACTION),
+    (signal.SIGINT, RAW_WRITTEN, {}),
     (signal.SIGINT, STEP_START.format("stg_events", "stg_events"), {}),
     (signal.SIGINT, STEP_START.format("dashboard", "dashboard"), {}),
 )
@@ -109,12 +120,14 @@ def test_ctrl_c_or_sigterm_at_each_phase_ends_the_run(site: Site) -> None:
     for signo, cue, env in PHASES:
         run = LiveRun(site, **env)
         assert run.wait_for(cue), run.output[-3000:]
+        if cue == EXTRACTION:
+            extraction_started(site)
         sent = run.signal_group(signo)
         code = run.wait_exit(EXIT_TIMEOUT_S)
         timings.append(f"{signo.name} after {cue[:40]!r}: {time.monotonic() - sent:.1f}s")
         run_id = assert_ended(site, run, code, ("FAILURE", "CANCELED"))
         if cue == EXTRACTION:
-            assert 'Yielded output "raw_groups"' not in run.output  # it was extracting
+            assert RAW_WRITTEN not in run.output  # it was extracting
         with site.connect("dagster") as conn:
             (reason,) = conn.execute(
                 "SELECT count(*) FROM event_logs WHERE run_id = %s AND event ILIKE %s",
