@@ -59,6 +59,7 @@ from meetup_pipeline.instance.recovery import RunWorker
 from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import meetup_home
 from meetup_pipeline.warehouse import embedded
+from meetup_pipeline.warehouse.disk import DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,8 @@ def _embedded(database: str) -> StorageTarget:
         )
     try:
         server = embedded.ensure_server(pgdata, databases=(database,))
+    except DiskFullError as exc:
+        raise StorageConfigError(f"Dagster storage: {exc}") from None
     except Exception as exc:
         raise StorageConfigError(
             f"Dagster storage: the embedded PostgreSQL server in {pgdata} did not start "

