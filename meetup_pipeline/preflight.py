@@ -284,10 +284,18 @@ def check_region(environ: Mapping[str, str] | None = None) -> str:
         r = parse_region(_env(environ))
     except SettingsError as exc:
         raise PreflightError(str(exc)) from None
-    return (
-        f"{r.region_name}: {r.radius_miles:g} miles around {r.lat:g}, {r.lon:g}; "
-        f"{len(r.queries)} keyword(s); days in {r.timezone}"
-    )
+    found = []
+    if r.pro_network:
+        found.append(f"Pro network {r.pro_network}")
+    if r.group_urlnames:
+        found.append(f"{len(r.group_urlnames)} named group(s)")
+    if r.search and r.places:
+        found.append(f"{len(r.queries)} keyword(s) at {len(r.places)} place(s)")
+    elif r.search:
+        found.append(
+            f"{len(r.queries)} keyword(s) within {r.radius_miles:g} miles of {r.lat:g}, {r.lon:g}"
+        )
+    return f"{r.region_name}: {'; '.join(found)}; days in {r.timezone}"
 
 
 def check_timezone(environ: Mapping[str, str] | None = None) -> str:

@@ -24,10 +24,11 @@ import httpx
 from pydantic import Field, PrivateAttr
 
 from .auth import JwtBearerFlow, RefreshTokenFlow, StaticToken, TokenProvider, default_token_url
-from .client import ClientOptions, MeetupClient, SearchSettings
+from .client import ClientOptions, MeetupClient
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
+from .sources import SearchSettings, Sources, parse_places
 from .stream import Record, WindowStream, iterate_in_thread
 from .transport import GraphQLTransport, RetryPolicy
 
@@ -104,6 +105,15 @@ class MeetupResource(dg.ConfigurableResource):
         description="groupSearch keywords; results are merged by group id",
     )
     topic_category_id: str | None = Field(default=None, description="optional search filter")
+    search_places: list[str] = Field(
+        default_factory=list,
+        description="search centres 'lat,lon,radius_miles' (empty: lat, lon, radius_miles)",
+    )
+    search: bool = Field(default=True, description="run the keyword search")
+    pro_network: str | None = Field(default=None, description="a Pro network's urlname")
+    group_urlnames: list[str] = Field(
+        default_factory=list, description="groups to extract by urlname"
+    )
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
@@ -268,6 +278,18 @@ class MeetupResource(dg.ConfigurableResource):
             )
         clock = clock or SystemClock()
         source = self.source
+        try:
+            places = parse_places(";".join(self.search_places)) if self.search_places else ()
+        except ValueError as exc:
+            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
+        search = SearchSettings(
+            tuple(self.queries),
+            self.lat,
+            self.lon,
+            self.radius_miles,
+            self.topic_category_id,
+            places,
+        )
         transport = GraphQLTransport(
             http,
             self.url,
@@ -285,19 +307,21 @@ class MeetupResource(dg.ConfigurableResource):
         )
         return MeetupClient(
             transport,
-            SearchSettings(
-                tuple(self.queries),
-                self.lat,
-                self.lon,
-                self.radius_miles,
-                self.topic_category_id,
-            ),
+            search,
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
                 source=source,
             ),
+            self.sources(search),
         )
+
+    def sources(self, search: SearchSettings) -> Sources:
+        """The configured sources; with none at all, the keyword search (the default)."""
+        network = self._val("pro_network") if self._set("pro_network") else None
+        urlnames = tuple(u.strip() for u in self.group_urlnames if u.strip())
+        wants_search = self.search or not (network or urlnames)
+        return Sources(network, urlnames, search if wants_search else None)
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         if transport is None:

@@ -29,6 +29,7 @@ from meetup_pipeline.sandbox import gql
 from meetup_pipeline.sandbox.auth import OAuthError, TokenAuthority
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.faults import PROXY_ERROR_PAGE, FaultInjector, FaultPlan
+from meetup_pipeline.sandbox.network import build_network
 from meetup_pipeline.sandbox.ratelimit import RateLimiter, rate_limited_error, reset_at
 from meetup_pipeline.sandbox.resolvers import Context
 from meetup_pipeline.sandbox.timefmt import utc_now
@@ -69,6 +70,7 @@ class Sandbox:
         self.config = config
         self.clock = clock
         self.world = build_world(config.seed, config.scale, config.region())
+        self.network = build_network(config.seed, config.network)
         self.limiter = RateLimiter(config.rate_limit, clock)
         self.faults = FaultInjector(config.faults, config.seed)
         self.faults_on = config.faults.any_enabled()
@@ -121,6 +123,7 @@ class Sandbox:
             self.config.first_cap,
             duplicate_edges=plan.duplicate_edges,
             repeat_cursor=plan.repeat_cursor,
+            network=self.network,
         )
         result = gql.run(prepared, ctx)
         if plan.field_drift:

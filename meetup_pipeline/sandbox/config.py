@@ -6,7 +6,9 @@ an offset; unset = wall clock at each request), `MEETUP_SANDBOX_FAULTS` (a fault
 `FaultConfig.parse`), `MEETUP_SANDBOX_RATE_LIMIT` (`graphql`, `http429` or `off`), and
 where the world is: `MEETUP_SANDBOX_LAT`, `MEETUP_SANDBOX_LON`, `MEETUP_SANDBOX_TIMEZONE`,
 each falling back to `MEETUP_SEARCH_LAT`, `MEETUP_SEARCH_LON`, `MEETUP_TIMEZONE` (unset =
-the Bay Area; see `region.py`).
+the Bay Area; see `region.py`), and the Pro network's urlname: `MEETUP_SANDBOX_NETWORK`,
+falling back to `MEETUP_PRO_NETWORK` (unset: `sandbox-network`), so a pipeline pointed at
+any network with no credentials extracts the sandbox's network under that name.
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ class SandboxConfig(BaseModel):
     """Centre of the world; None (with `lon` and `timezone`) = the Bay Area."""
     lon: float | None = Field(None, ge=-180, le=180)
     timezone: str | None = None
+    network: str = Field("sandbox-network", min_length=1)
+    """The urlname the Pro network answers to (`network.py`)."""
 
     def region(self) -> SandboxRegion:
         """Where the world is: the Bay Area unless a centre or zone says otherwise."""
@@ -228,5 +232,9 @@ class SandboxConfig(BaseModel):
                 except (ZoneInfoNotFoundError, ValueError):
                     raise ValueError(f"{var}={raw!r} is not an IANA time zone name") from None
                 kwargs["timezone"] = raw
+                break
+        for var in ("MEETUP_SANDBOX_NETWORK", "MEETUP_PRO_NETWORK"):
+            if raw := env.get(var, "").strip():
+                kwargs["network"] = raw
                 break
         return cls(**kwargs)  # type: ignore[arg-type]
