@@ -33,6 +33,7 @@ def small_home() -> Iterator[Site]:
             remove_site(site)  # stops the server first
         finally:
             subprocess.run(["umount", "-l", str(home)], check=False)
+            shutil.rmtree(site.root, ignore_errors=True)  # the mount point, now a folder
 
 
 def fill(path: Path, leave: int) -> Path:
