@@ -98,6 +98,30 @@ def _require_aware(name: str, dt: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware (got naive {dt.isoformat()})")
 
 
+def _with_group(node: Any, group_id: str, urlname: str) -> Any:
+    """An event paged under a group's connection belongs to that group: a missing stub, or
+    a stub whose ``id``/``urlname`` is missing or null, is repaired from the connection.
+
+    Only then is the group certain; a stub naming another group is left as the API sent
+    it, and an event with no such context (a search) is validated as it came.
+    """
+    if not isinstance(node, dict):
+        return node
+    stub = node.get("group")
+    if stub is None:
+        return {**node, "group": {"id": group_id, "urlname": urlname}}
+    if not isinstance(stub, dict):
+        return node
+    sid, surl = stub.get("id"), stub.get("urlname")
+    if sid is not None and surl is not None:
+        return node
+    if sid is not None and str(sid) != group_id:
+        return node  # it names another group: not ours to overrule
+    if surl is not None and str(surl).casefold() != urlname.casefold():
+        return node
+    return {**node, "group": {**stub, "id": group_id, "urlname": surl or urlname}}
+
+
 async def _all(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Run concurrently; on failure cancel the rest and raise the first error itself.
 
@@ -335,9 +359,8 @@ class MeetupClient:
     ) -> list[Fetched[Event] | Reject]:
         records: list[Fetched[Event] | Reject] = []
         for node in nodes:
-            if isinstance(node, dict) and node.get("group") is None and group_id is not None:
-                # an event without its group stub came from this group's connection: say so
-                node = {**node, "group": {"id": group_id, "urlname": urlname}}
+            if group_id is not None:
+                node = _with_group(node, group_id, urlname)
             parsed = _parse(Event, "event", node)
             if isinstance(parsed, Fetched):
                 if start <= parsed.model.date_time < end:

@@ -30,7 +30,7 @@ from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
 from .sources import SearchSettings, Sources, parse_places
 from .stream import Record, WindowStream, iterate_in_thread
-from .transport import GraphQLTransport, RetryPolicy
+from .transport import GraphQLTransport, RetryPolicy, Source
 
 log = get_logger(__name__)
 
@@ -117,7 +117,9 @@ class MeetupResource(dg.ConfigurableResource):
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
-    max_attempts: int = Field(default=6, description="tries per request on transient errors")
+    max_attempts: int = Field(
+        default=20, description="tries per request on transient errors (see transport.py)"
+    )
     deadline_s: float = Field(default=1800.0, description="overall deadline of one extraction")
     request_timeout_s: float = Field(default=30.0, description="per-request timeout")
     page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
@@ -195,6 +197,10 @@ class MeetupResource(dg.ConfigurableResource):
         """The points budget when none is injected; None means the process-wide one."""
         return None
 
+    def api_source(self) -> Source:
+        """How messages name the API, and what to check when nothing answers there."""
+        return Source.for_url(self.url, configured=self._set("api_url"))
+
     @property
     def url(self) -> str:
         return self._val("api_url") if self._set("api_url") else self.default_url()
@@ -214,6 +220,9 @@ class MeetupResource(dg.ConfigurableResource):
         if self._redactor is None:
             secrets = (getattr(self, n) for n in SECRET_FIELDS)
             self._redactor = Redactor(secrets, parent=PROCESS_REDACTOR)
+            if self._set("client_id") and self._set("client_secret"):
+                # a token request may carry them as an HTTP basic-auth header
+                self._redactor.add_pair(self._val("client_id"), self._val("client_secret"))
         return self._redactor
 
     def token_provider(self, clock: Clock | None = None) -> TokenProvider:
@@ -304,6 +313,7 @@ class MeetupResource(dg.ConfigurableResource):
                 request_timeout_s=self.request_timeout_s,
             ),
             max_concurrency=self.max_concurrency,
+            source=self.api_source(),
         )
         return MeetupClient(
             transport,

@@ -82,7 +82,13 @@ class FaultConfig(BaseModel):
     """Chance a burst of 502/503/504 answers starts (then `burst_length` in a row)."""
     burst_length: int = Field(3, ge=1)
     http_429: Probability = 0.0
+    """HTTP 429 with Meetup's RATE_LIMITED error (`consumedPoints`, `resetAt`)."""
     rate_limited: Probability = 0.0
+    """HTTP 200 with Meetup's RATE_LIMITED error."""
+    throttle_seconds: float = Field(2.0, ge=0, le=60)
+    """How far off an injected throttle's `resetAt` is (whole seconds, rounded up): a burst
+    the server sheds, not a spent budget. The real budget's refusals (MEETUP_SANDBOX_RATE_LIMIT)
+    say the end of the token's 60-second window, like Meetup."""
     slow: Probability = 0.0
     slow_seconds: float = Field(2.0, ge=0)
     timeout: Probability = 0.0
@@ -128,7 +134,15 @@ class FaultConfig(BaseModel):
                 values[name] = raw.strip()
             else:
                 known = ", ".join(
-                    (*FAULT_RATES, "burst_length", "slow_seconds", "timeout_seconds", "seed", "all")
+                    (
+                        *FAULT_RATES,
+                        "burst_length",
+                        "slow_seconds",
+                        "timeout_seconds",
+                        "throttle_seconds",
+                        "seed",
+                        "all",
+                    )
                 )
                 raise ValueError(f"unknown fault {name!r} (known: {known})")
         return cls.model_validate(values)
