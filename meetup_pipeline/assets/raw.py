@@ -103,9 +103,12 @@ def raw_meetup(
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
     policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
-    # the window's days in every zone; land_window keeps the events local to the window
-    stream = meetup.stream_window(*instants_covering(window.start_date, window.end_date))
-    results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
+    # the window's days in every zone (land_window keeps the events local to the window);
+    # closed on every path: a failed write or an interrupt stops the extraction at once,
+    # not whenever garbage collection reaches the abandoned stream
+    instants = instants_covering(window.start_date, window.end_date)
+    with meetup.stream_window(*instants) as stream:
+        results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
         stream.counts["group"],
