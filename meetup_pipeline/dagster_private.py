@@ -22,6 +22,7 @@ from dagster._core.storage.tags import (
     BACKFILL_ID_TAG,  # alerts name the backfill a failed run belongs to
     PARTITION_NAME_TAG,  # a single-partition run's partition
     PRIORITY_TAG,  # the daily run outranks backfills for the pool
+    RUN_KEY_TAG,  # the daily schedule's run key, set on its own run requests
     RETRY_NUMBER_TAG,  # alerts say which attempt failed
     SCHEDULE_NAME_TAG,  # alerts say which schedule started the run
     SENSOR_NAME_TAG,  # alerts say which sensor started the run
@@ -31,6 +32,27 @@ from dagster._core.storage.tags import (
 # Dagster's own test of a cron string, the one its schedules apply: MEETUP_DAILY_CRON is
 # refused before any run with the same rule (schedules.py).
 from dagster._utils.schedules import is_valid_cron_string
+
+# --- The freshness checks (freshness.py): since when the schedule and the refresh sensor have
+# been running (their instigator state), and the schedule's next tick after a time.
+from dagster._core.scheduler.instigation import (
+    InstigatorType,
+    ScheduleInstigatorData,
+    SensorInstigatorData,
+)
+from dagster._utils.schedules import get_next_cron_tick
+
+# --- Per-partition row counts of a range run (partition_metadata.py): Dagster has no public
+# way to give each partition of one output its own metadata; these are the step's metadata
+# accumulator and its per-(asset, partition) key.
+from dagster._core.execution.context.metadata_logging import (
+    AssetMetadataHandle,
+    OutputMetadataAccumulator,
+)
+
+# --- The prefix of the temporary DAGSTER_HOME the CLIs create when it is unset, whose
+# leftovers instance/litter.py removes.
+from dagster._cli.utils import TMP_DAGSTER_HOME_PREFIX
 
 # --- Types Dagster hands us but does not export.
 # What `dg.define_asset_job(...)` returns: annotates the list of jobs (schedules.py).

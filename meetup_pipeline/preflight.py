@@ -38,7 +38,6 @@ from meetup_pipeline.settings import (
     SettingsError,
     meetup_home,
     parse_region,
-    parse_timezone,
 )
 from meetup_pipeline.warehouse.resource import (
     Warehouse,
@@ -47,7 +46,6 @@ from meetup_pipeline.warehouse.resource import (
     normalize_url,
     redacted,
 )
-from meetup_pipeline.warehouse.timezone import mismatch_message, recorded_timezone
 
 WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 REAL_API_HOSTS = ("meetup.com",)
@@ -295,29 +293,7 @@ def check_region(environ: Mapping[str, str] | None = None) -> str:
         found.append(
             f"{len(r.queries)} keyword(s) within {r.radius_miles:g} miles of {r.lat:g}, {r.lon:g}"
         )
-    return f"{r.region_name}: {'; '.join(found)}; days in {r.timezone}"
-
-
-def check_timezone(environ: Mapping[str, str] | None = None) -> str:
-    """The warehouse's recorded time zone matches `MEETUP_TIMEZONE` (days never mixed)."""
-    try:
-        configured = parse_timezone(_env(environ))
-    except SettingsError as exc:
-        raise PreflightError(str(exc)) from None
-    url = warehouse_url(environ)
-    if url is None:
-        if not (meetup_home() / "pgdata").exists():
-            return f"a new warehouse, to be built for {configured}"
-        warehouse = Warehouse()
-    else:
-        warehouse = Warehouse(url=url.render_as_string(hide_password=False))
-    try:
-        recorded = recorded_timezone(warehouse.get_engine())
-    except WarehouseUnavailable as exc:
-        raise PreflightError(str(exc)) from None
-    if recorded is not None and recorded != configured:
-        raise PreflightError(mismatch_message(recorded, configured, warehouse.describe()))
-    return f"{configured} (the warehouse's {'zone' if recorded else 'first run'})"
+    return f"{r.region_name}: {'; '.join(found)}; clock {r.timezone}"
 
 
 def check_webhook(environ: Mapping[str, str] | None = None) -> str:
@@ -357,7 +333,6 @@ def run_checks(
         ("Meetup API", lambda: check_api_answers(environ)),
         ("Warehouse", lambda: check_warehouse(environ)),
         ("Region", lambda: check_region(environ)),
-        ("Time zone", lambda: check_timezone(environ)),
         ("Alert webhook", lambda: check_webhook(environ)),
         ("Dashboard", lambda: check_dashboard(environ)),
     ]

@@ -19,6 +19,7 @@ import re
 import textwrap
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -91,6 +92,7 @@ TAGS = {
     "PARTITION_NAME_TAG": "dagster/partition",
     "BACKFILL_ID_TAG": "dagster/backfill",
     "PRIORITY_TAG": "dagster/priority",
+    "RUN_KEY_TAG": "dagster/run_key",
     "RETRY_NUMBER_TAG": "dagster/retry_number",
     "SCHEDULE_NAME_TAG": "dagster/schedule_name",
     "SENSOR_NAME_TAG": "dagster/sensor_name",
@@ -108,6 +110,39 @@ def test_is_valid_cron_string() -> None:
     verdicts = {c: dp.is_valid_cron_string(c) for c in ("15 0 * * *", "nope", "61 0 * * *")}
     assert verdicts == {"15 0 * * *": True, "nope": False, "61 0 * * *": False}, changed(
         "is_valid_cron_string", "True for a cron string, False otherwise", verdicts
+    )
+
+
+def test_instigator_state() -> None:
+    members = {t.name for t in dp.InstigatorType}
+    assert {"SCHEDULE", "SENSOR"} <= members, changed("InstigatorType", "SCHEDULE, SENSOR", members)
+    has(dp.ScheduleInstigatorData, "ScheduleInstigatorData", ["start_timestamp"])
+    has(dp.SensorInstigatorData, "SensorInstigatorData", ["last_sensor_start_timestamp"])
+
+
+def test_get_next_cron_tick() -> None:
+    tick = dp.get_next_cron_tick("15 0 * * *", datetime(2026, 1, 1, 12, tzinfo=UTC), "UTC")
+    assert tick == datetime(2026, 1, 2, 0, 15, tzinfo=UTC), changed(
+        "get_next_cron_tick", "(cron, after, timezone) -> the next tick", tick
+    )
+
+
+def test_partition_metadata_accumulator() -> None:
+    handle = dp.AssetMetadataHandle(asset_key=dg.AssetKey("a"), partition_key="p")
+    has(handle, "AssetMetadataHandle", ["asset_key", "partition_key"])
+    accumulator = dp.OutputMetadataAccumulator(per_output_metadata={handle: {"n": 1}})
+    assert dict(accumulator.per_output_metadata) == {handle: {"n": 1}}, changed(
+        "OutputMetadataAccumulator", "`per_output_metadata`, a mapping by handle", accumulator
+    )
+    source = inspect.getsource(dg.StepExecutionContext)
+    assert "self._metadata_accumulator" in source, changed(
+        "StepExecutionContext", "the `_metadata_accumulator` attribute", "no such attribute"
+    )
+
+
+def test_TMP_DAGSTER_HOME_PREFIX() -> None:
+    assert isinstance(dp.TMP_DAGSTER_HOME_PREFIX, str) and dp.TMP_DAGSTER_HOME_PREFIX, changed(
+        "TMP_DAGSTER_HOME_PREFIX", "a directory-name prefix", dp.TMP_DAGSTER_HOME_PREFIX
     )
 
 

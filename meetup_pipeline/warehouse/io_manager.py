@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.partition_metadata import add_partition_row_counts
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.relations import (
     Relation,
@@ -22,7 +22,6 @@ from meetup_pipeline.warehouse.relations import (
     column_schema,
 )
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.timezone import ensure_timezone
 from meetup_pipeline.warehouse.writes import (
     WarehouseWriteError,
     WriteResult,
@@ -38,8 +37,8 @@ class PostgresIOManager(dg.ConfigurableIOManager):
     warehouse: dg.ResourceDependency[Warehouse]
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """An unreachable warehouse, or one of another time zone, fails the run at setup."""
-        ensure_timezone(self.warehouse.get_engine(), LOCAL_TIMEZONE, self.warehouse.describe())
+        """An unreachable warehouse fails the run at setup, before any extraction."""
+        self.warehouse.get_engine()
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
@@ -60,13 +59,21 @@ class PostgresIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(
             {
                 "dagster/row_count": result.table_rows,
-                "dagster/partition_row_count": result.window_rows,
                 "dagster/table_name": table.fullname,
                 "dagster/column_schema": column_schema(table),
                 "rows_written": result.written,
                 "warehouse": self.warehouse.describe(),
             }
         )
+        if result.rows_by_day is not None:
+            # each partition's own rows; a merged or rebuilt table has none of its own per
+            # day and says only its `dagster/row_count`
+            add_partition_row_counts(
+                context.step_context,
+                context.asset_key,
+                context.asset_partition_keys,
+                result.rows_by_day,
+            )
 
     def load_input(self, context: dg.InputContext) -> Any:
         upstream = context.upstream_output

@@ -22,10 +22,11 @@ PartitionKind = Literal["date", "timestamp"]
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open time window [start, end) of whole Bay Area days.
+    """A half-open time window [start, end) of whole days on the warehouse's clock.
 
-    Both bounds are tz-aware; a day is 23 or 25 hours long at DST changes, which is why
-    timestamp predicates use the instants and date predicates use the local dates.
+    Both bounds are tz-aware; what the pipeline uses are the dates [start_date, end_date):
+    an event's partition is its own local date (localdays.py), and the instants a window
+    of days spans in every zone are `localdays.instants_covering(start_date, end_date)`.
     """
 
     start: datetime
@@ -40,6 +41,11 @@ class Window:
     @classmethod
     def of(cls, time_window: dg.TimeWindow) -> Window:
         return cls(start=time_window.start, end=time_window.end)
+
+    @property
+    def timezone(self) -> str:
+        """The IANA name of the window's zone: the days are local days there."""
+        return str(getattr(self.start.tzinfo, "key", None) or self.start.tzname())
 
     @property
     def start_date(self) -> date:
