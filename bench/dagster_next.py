@@ -157,10 +157,11 @@ def build_venv(venv: Path, version: Version, fresh: bool) -> list[str]:
     if not python.exists():
         sh([sys.executable, "-m", "venv", str(venv)], check=True)
     installer = Installer(python, version.release[2])
-    if installed(python, "dagster") != str(version):
-        base, dev = project_requirements()
-        if not installer.pip(f"dagster=={version}", *base, *dev):
-            raise SystemExit(f"could not install dagster=={version} with the project's deps")
+    fresh_dagster = installed(python, "dagster") != str(version)
+    base, dev = project_requirements()  # every time: the project may have gained one
+    if not installer.pip(f"dagster=={version}", *base, *dev):
+        raise SystemExit(f"could not install dagster=={version} with the project's deps")
+    if fresh_dagster:
         for package in COMPANIONS:
             installer.companion(package)
         if not installer.pip("--no-deps", "-e", str(REPO)):
