@@ -12,11 +12,24 @@ import dagster as dg
 import sqlalchemy as sa
 
 from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window
 from meetup_pipeline.warehouse.resource import Warehouse
 
 ANOMALY_LOW, ANOMALY_HIGH = 0.25, 4.0
 """A window whose events per day fall outside [25%, 400%] of the trailing 28 days warns."""
+
+
+_SQL = {
+    name: load_sql(f"checks/{name}")
+    for name in (
+        "fact_events_unique_event_ids",
+        "fact_events_keys_resolve",
+        "raw_and_fact_events_reconcile",
+        "fact_events_row_count_anomaly",
+    )
+}
+"""Each check's SELECT over its window: `sql/checks/<check name>.sql`."""
 
 
 def _rows(warehouse: Warehouse, sql: str, params: Mapping[str, Any]) -> list[sa.Row[Any]]:
@@ -37,20 +50,7 @@ def _window(context: dg.AssetCheckExecutionContext) -> dict[str, Any]:
 def fact_events_unique_event_ids(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
-    dupes = _rows(
-        warehouse,
-        """
-        SELECT f.event_id, count(*) AS copies
-        FROM marts.fact_events AS f
-        WHERE f.event_id IN (
-            SELECT event_id FROM marts.fact_events
-            WHERE event_date >= :start_date AND event_date < :end_date
-        )
-        GROUP BY f.event_id HAVING count(*) > 1
-        ORDER BY f.event_id LIMIT 10
-        """,
-        _window(context),
-    )
+    dupes = _rows(warehouse, _SQL["fact_events_unique_event_ids"], _window(context))
     return dg.AssetCheckResult(
         passed=not dupes,
         metadata={"duplicated_ids": [r.event_id for r in dupes]},
@@ -66,25 +66,7 @@ def fact_events_unique_event_ids(
 def fact_events_keys_resolve(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
-    (row,) = _rows(
-        warehouse,
-        """
-        SELECT
-            count(*) FILTER (WHERE f.date_key IS NULL OR f.group_key IS NULL
-                             OR f.venue_key IS NULL)                          AS null_keys,
-            count(*) FILTER (WHERE d.date_key IS NULL)                        AS orphan_dates,
-            count(*) FILTER (WHERE g.group_key IS NULL)                       AS orphan_groups,
-            count(*) FILTER (WHERE v.venue_key IS NULL)                       AS orphan_venues,
-            count(*) FILTER (WHERE f.group_key = -1)                          AS unknown_groups,
-            count(*)                                                          AS facts
-        FROM marts.fact_events AS f
-        LEFT JOIN marts.dim_date AS d ON d.date_key = f.date_key
-        LEFT JOIN marts.dim_group AS g ON g.group_key = f.group_key
-        LEFT JOIN marts.dim_venue AS v ON v.venue_key = f.venue_key
-        WHERE f.event_date >= :start_date AND f.event_date < :end_date
-        """,
-        _window(context),
-    )
+    (row,) = _rows(warehouse, _SQL["fact_events_keys_resolve"], _window(context))
     counts = dict(row._mapping)
     bad = counts["null_keys"] + counts["orphan_dates"] + counts["orphan_groups"]
     bad += counts["orphan_venues"]
@@ -100,17 +82,7 @@ def fact_events_keys_resolve(
 def raw_and_fact_events_reconcile(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
-    (row,) = _rows(
-        warehouse,
-        """
-        SELECT
-            (SELECT count(DISTINCT event_id) FROM raw.raw_events
-             WHERE partition_date >= :start_date AND partition_date < :end_date) AS raw_events,
-            (SELECT count(*) FROM marts.fact_events
-             WHERE event_date >= :start_date AND event_date < :end_date)         AS fact_events
-        """,
-        _window(context),
-    )
+    (row,) = _rows(warehouse, _SQL["raw_and_fact_events_reconcile"], _window(context))
     return dg.AssetCheckResult(
         passed=row.raw_events == row.fact_events,
         metadata={"raw_events": row.raw_events, "fact_events": row.fact_events},
@@ -125,21 +97,7 @@ def raw_and_fact_events_reconcile(
 def fact_events_row_count_anomaly(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
-    (row,) = _rows(
-        warehouse,
-        """
-        SELECT
-            (SELECT count(*) FROM marts.fact_events
-             WHERE event_date >= :start_date AND event_date < :end_date)            AS current,
-            (SELECT count(*) FROM marts.fact_events
-             WHERE event_date >= CAST(:start_date AS date) - 28
-               AND event_date < :start_date)                                       AS trailing,
-            (SELECT count(*) FROM marts.dim_date
-             WHERE date_day >= CAST(:start_date AS date) - 28
-               AND date_day < :start_date)                                         AS trailing_days
-        """,
-        _window(context),
-    )
+    (row,) = _rows(warehouse, _SQL["fact_events_row_count_anomaly"], _window(context))
     window = Window.of(context.partition_time_window)
     days = (window.end_date - window.start_date).days  # calendar days: DST-proof
     current = row.current / days

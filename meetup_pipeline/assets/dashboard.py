@@ -12,12 +12,13 @@ import dagster as dg
 
 from meetup_pipeline.assets.marts import AS_OF_KEY, STALE_KEY
 from meetup_pipeline.dashboard.build import build_dashboard, default_output
+from meetup_pipeline.dashboard.queries import TABLES_READ
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
 
 
 @dg.asset(
-    deps=["fact_events", "dim_group", "dim_venue", "dim_date", "upcoming_events"],
+    deps=sorted(table.name for table in TABLES_READ),  # what the page's queries read
     group_name="dashboard",
     kinds={"html", "postgres"},
     backfill_policy=dg.BackfillPolicy.single_run(),

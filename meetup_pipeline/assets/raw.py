@@ -26,52 +26,12 @@ from meetup_pipeline.localdays import in_window, instants_covering, local_date
 from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.partition_metadata import add_partition_row_counts
+from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.relations import Window, column_schema, table_metadata
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.writes import WriteResult, stage_in_chunks, swap_windows_from_stage
-
-_FIRST_EVENTS = """
-    SELECT DISTINCT ON (record_id) record_id, group_id, starts_at, partition_date, payload
-    FROM pg_temp._raw_load WHERE kind = 'event' ORDER BY record_id, seq
-"""
-_SOURCES = """
-    SELECT s.record_id, jsonb_agg(DISTINCT s.label ORDER BY s.label) AS sources
-    FROM (SELECT record_id, jsonb_array_elements_text(sources) AS label
-          FROM pg_temp._raw_load WHERE kind = '{kind}' AND sources IS NOT NULL) AS s
-    GROUP BY s.record_id
-"""
-"""Per record id, the union of the sources of all its copies (sorted, each once)."""
-
-EVENTS_SQL = f"""
-    SELECT e.record_id AS event_id, e.group_id, e.starts_at, e.partition_date,
-           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
-           e.payload, s.sources
-    FROM ({_FIRST_EVENTS}) AS e
-    LEFT JOIN ({_SOURCES.format(kind="event")}) AS s ON s.record_id = e.record_id
-"""
-"""An event found under two groups (or by two sources) lands once: the first copy received
-wins, with every source that saw any copy."""
-
-GROUPS_SQL = f"""
-    SELECT g.record_id AS group_id, g.urlname, d.partition_date,
-           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
-           g.payload, s.sources
-    FROM (SELECT DISTINCT ON (record_id) record_id, urlname, payload
-          FROM pg_temp._raw_load WHERE kind = 'group' ORDER BY record_id, seq) AS g
-    JOIN (SELECT DISTINCT group_id, partition_date FROM ({_FIRST_EVENTS}) AS e) AS d
-      ON d.group_id = g.record_id
-    LEFT JOIN ({_SOURCES.format(kind="group")}) AS s ON s.record_id = g.record_id
-"""
-"""A group is landed on each day it hosted events."""
-
-REJECTS_SQL = """
-    SELECT entity, record_id, partition_date,
-           CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
-           reason, payload, field
-    FROM pg_temp._raw_load WHERE kind = 'reject'
-"""
 
 
 def _out(table: Any, description: str) -> dg.AssetOut:
@@ -142,12 +102,11 @@ def _written(table: Any, result: WriteResult, warehouse: Warehouse) -> dict[str,
     }
 
 
-TARGETS = (
-    (raw.raw_events, EVENTS_SQL),
-    (raw.raw_groups, GROUPS_SQL),
-    (raw.raw_rejects, REJECTS_SQL),
+TARGETS = tuple(
+    (table, load_sql(f"raw_swap/{table.name}"))
+    for table in (raw.raw_events, raw.raw_groups, raw.raw_rejects)
 )
-"""Each raw table and its SELECT over the stage."""
+"""Each raw table and its SELECT over the stage (`sql/raw_swap/<table>.sql`)."""
 
 STAGE_CHUNK_ROWS = 500
 """Records staged per transaction: about a second of extraction and a few MB in memory

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field, ValidationError
 
 from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window
 
 CHECK_NAME = "reject_rate_under_threshold"
@@ -32,15 +33,7 @@ SPEC = dg.AssetCheckSpec(
     ),
 )
 
-COUNTS_SQL = """
-SELECT
-    (SELECT count(*) FROM raw.raw_rejects
-     WHERE partition_date >= :start_date AND partition_date < :end_date) AS rejects,
-    (SELECT count(*) FROM raw.raw_events
-     WHERE partition_date >= :start_date AND partition_date < :end_date) AS events,
-    (SELECT count(DISTINCT group_id) FROM raw.raw_groups
-     WHERE partition_date >= :start_date AND partition_date < :end_date) AS groups
-"""
+COUNTS_SQL = load_sql(f"checks/{CHECK_NAME}")
 
 
 class RejectPolicy(BaseModel):

@@ -37,6 +37,9 @@ DORMANT_MONTHS = 6
 for an inactive chapter is about half a year)."""
 GROWTH_DAYS = 365
 
+TABLES_READ = (marts.dim_group, marts.fact_events, marts.fact_group_snapshots)
+"""The marts `fetch_network` reads (the dashboard asset's deps; tested against the SQL run)."""
+
 
 @dataclass(frozen=True)
 class NetworkRows:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from meetup_pipeline.dashboard import network
 from meetup_pipeline.dashboard.network import NetworkRows, fetch_network
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.tables import marts
@@ -30,6 +31,20 @@ DEFAULT_MAX_EVENTS = 75_000
 issue-7 budget of 5 MB drawn in under 2 s."""
 MIN_MAX_EVENTS = 100
 STREAM_BATCH = 5_000
+
+TABLES_READ: tuple[sa.Table, ...] = tuple(
+    dict.fromkeys(
+        (
+            marts.fact_events,
+            marts.dim_group,
+            marts.dim_venue,
+            marts.upcoming_events,
+            *network.TABLES_READ,
+        )
+    )
+)
+"""Every mart the page's queries read: the dashboard asset's deps are these, and
+`pipeline/test_sql_deps.py` checks them against the SQL a build runs."""
 
 
 def max_events_from_env(environ: Mapping[str, str] | None = None) -> int:

@@ -8,6 +8,10 @@ by `assets/sql_asset.py`. The rules the files share
 `rules.valid_point`, `rules.local_wall`, `rules.utc_offset_minutes`) are SQL functions
 created with the DDL (`warehouse/ddl.py`), one definition each. The tables a file reads
 (`FROM`/`JOIN schema.table`) are its asset's deps.
+
+Two folders hold the SQL that is no asset's body, loaded the same way by a path:
+`raw_swap/` (the raw tables' SELECTs over the session's stage, `assets/raw.py`) and
+`checks/` (one file per asset check, named after it; `checks.py`, `assets/reject_rate.py`).
 """
 
 from functools import cache
@@ -16,4 +20,7 @@ from importlib import resources
 
 @cache
 def load_sql(name: str) -> str:
-    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    """`sql/<name>.sql`; `name` may name a folder (`checks/fact_events_keys_resolve`)."""
+    *folders, stem = name.split("/")
+    path = resources.files(__package__).joinpath(*folders, f"{stem}.sql")
+    return path.read_text(encoding="utf-8")
