@@ -13,6 +13,11 @@ final swap (lock, delete, insert, checks) is one transaction. ``bench/raw_write.
 it against one transaction around the whole stream (2024 at sandbox scale 10): wall time
 within a few percent, but the raw write locks held about 1 s instead of the whole 40 s
 extraction, during which another window's write waited.
+
+The statements here stay in Python, not in ``sql/``: each is the same for every table and
+names the table being written and its columns (identifiers, quoted by SQLAlchemy's
+preparer), which come only from the code-owned declarations in ``tables/``; values are
+always bound. What a table holds is the ``sql/`` file its SELECT is read from.
 """
 
 from __future__ import annotations
