@@ -105,9 +105,11 @@ def cli() -> Iterator[Cli]:
 
 
 def one_error_line(output: str) -> str:
-    """The one line of ours after Dagster's two-line notice that `dg launch` supersedes it."""
+    """The one line answering the input, after Dagster's two-line notice that `dg launch`
+    supersedes this command (and the embedded server's start on the module's first call)."""
+    notices = ("SupersessionWarning", "return callback(", "Starting the embedded PostgreSQL")
     lines = [x for x in output.splitlines() if x.strip()]
-    ours = [x for x in lines if "SupersessionWarning" not in x and "return callback(" not in x]
+    ours = [x for x in lines if not any(n in x for n in notices)]
     assert len(ours) == 1 and ours[0].startswith("Error: "), output[-3000:]
     return ours[0]
 
