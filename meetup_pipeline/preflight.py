@@ -23,6 +23,7 @@ import difflib
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -132,7 +133,9 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
     graph = repo.asset_graph
     known = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
     try:
-        keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
+        with warnings.catch_warnings():  # `*` resolves through a beta parameter of Dagster's
+            warnings.filterwarnings("ignore", r"Parameter `include_sources`", dg.BetaWarning)
+            keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
     except DagsterInvalidSubsetError:
         missing = [
             name
