@@ -18,5 +18,7 @@ Layout: `queries` (SQL), `model` (shaping into the compact payload), `text` (tok
 stopwords, bigram terms, URL safety), `outline` (the shipped Bay Area county shapes and their
 provenance), `basemap` (land for any region from the shipped Natural Earth countries, clipped
 to the venues' view), `render` (the HTML page; title and notes from `MEETUP_REGION_NAME`),
-`build` (the whole job), `cli`; the page's script and styles are `static/*.js|css`.
+`build` (the whole job), `cli`; a network's chapters: `network` (the rule, their figures
+in SQL, their payload) and `worldmap` (Equal Earth around the chapters); the page's script
+and styles are `static/*.js|css`.
 """

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetup_pipeline.dashboard.basemap import basemap, view_box
+from meetup_pipeline.dashboard.network import apply_network
 from meetup_pipeline.dashboard.queries import MartRows
 from meetup_pipeline.dashboard.text import safe_url, tokenize_titles
 from meetup_pipeline.settings import LOCAL_TIMEZONE, Region, region
@@ -136,7 +137,7 @@ def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
     months = [f"{(base + i) // 12}-{(base + i) % 12 + 1:02d}" for i in range(max(cols["m"]) + 1)]
     unmapped = sum(n for key, n in venue_uses.items() if key not in mappable)
     shown = rows.shown
-    return {
+    payload = {
         "generated": rows.now.astimezone(ZoneInfo(LOCAL_TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z"),
         "region": {
             "name": where.region_name,
@@ -170,14 +171,19 @@ def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
             "total": shown.total if shown else len(cols["m"]),
             "limit": shown.limit if shown else None,
         },
-        "outline": basemap(
+        "outline": None,
+    }
+    if rows.network is not None:
+        apply_network(payload, rows.network, groups)
+    else:
+        payload["outline"] = basemap(
             view_box(
                 (v["lon"], v["lat"])
                 for v in rows.venues
                 if v["venue_key"] in mappable and v["venue_key"] in used_venues
             )
-        ),
-    }
+        )
+    return payload
 
 
 def _upcoming(u: dict[str, Any], ids: dict[str, int], cities: dict[str, int]) -> dict[str, Any]:

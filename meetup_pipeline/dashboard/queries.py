@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from meetup_pipeline.dashboard.network import NetworkRows, fetch_network
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.tables import marts
 
@@ -91,6 +92,8 @@ class MartRows:
     now: datetime
     summary: Summary | None = None
     shown: Shown | None = None
+    network: NetworkRows | None = None
+    """Set when the warehouse holds a network of chapters (see `network.is_network`)."""
 
 
 def _present(conn: sa.Connection) -> set[str]:
@@ -299,5 +302,6 @@ def fetch(
                 .limit(UPCOMING_LIMIT)
             )
             upcoming = _rows(conn, stmt, params)
+        network = fetch_network(conn, now, present)
     events = StreamedEvents(bind, now, shown)
-    return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown)
+    return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown, network)

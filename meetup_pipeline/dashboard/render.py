@@ -60,17 +60,54 @@ _VIEWS = (
 )
 
 
+NETWORK_VIEWS = (
+    _VIEWS[0],
+    (
+        "chapters-map",
+        7,
+        "Chapters around the world",
+        "Chapters sized by events; click one to filter. Equal Earth, centred on {centre}.",
+    ),
+    (
+        "heat",
+        5,
+        "When: weekday \u00d7 hour",
+        "In each event's own local time, where it takes place; click a cell to filter.",
+    ),
+    (
+        "chapter-time",
+        12,
+        "Events per chapter over time",
+        "The busiest chapters for the filters, by month; click a name to filter.",
+    ),
+    ("groups", 4, "Top 10 chapters by events", "Click to filter by chapter."),
+    *_VIEWS[4:10],
+    (
+        "chapters",
+        12,
+        "Chapters",
+        "Members now, growth and activity over the whole history; "
+        "click a column to sort, a name to open the chapter on Meetup.",
+    ),
+)
+"""A network's page: the venue map and groups table give way to the chapters' views."""
+
+
 def _asset(name: str) -> str:
     return resources.files("meetup_pipeline.dashboard").joinpath("static", name).read_text()
 
 
 SCRIPT_PARTS = ("core.js", "charts.js", "lists.js", "main.js")
 """The page script, in order; they share one function scope (see `page_script`)."""
+NETWORK_PART = "network.js"
+"""A network's views, before `main.js`; a region's page does without (its code calls them
+only when the payload has a network)."""
 
 
-def page_script() -> str:
+def page_script(network: bool = False) -> str:
     """The parts joined inside one strict-mode function: nothing leaks to `window`."""
-    parts = "\n".join(_asset(name) for name in SCRIPT_PARTS)
+    names = (*SCRIPT_PARTS[:-1], NETWORK_PART, SCRIPT_PARTS[-1]) if network else SCRIPT_PARTS
+    parts = "\n".join(_asset(name) for name in names)
     return (
         "// Crossfilter and views of the meetup-pipeline dashboard. Every string from the API\n"
         "// reaches the page through textContent or a checked http(s) href, never innerHTML.\n"
@@ -135,14 +172,23 @@ def _shown_note(notes: dict[str, Any]) -> str:
     )
 
 
+def _centre(lon: float) -> str:
+    return f"{abs(lon):g}\u00b0{'E' if lon > 0 else 'W' if lon < 0 else ''}"
+
+
 def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
     """The full dashboard for a non-empty payload (see `model.shape`), piece by piece."""
     months = payload["months"]
     notes = payload["notes"]
     where = payload["region"]
     title = where["title"]
+    net = payload.get("network")
+    scope = where["name"]
+    if net:
+        chapters = sum(1 for n in net["chapters"]["eventsAll"] if n)
+        scope = f"{chapters:,} chapters in {len(net['countries']):,} countries"
     sub = (
-        f"{len(months)} months of Meetup events in {where['name']}, {months[0]} to "
+        f"{len(months)} months of Meetup events in {scope}, {months[0]} to "
         f"{months[-1]} · generated {payload['generated']}"
     )
     shown_note = _shown_note(notes)
@@ -150,30 +196,44 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
         sub += f" · newest {notes['shown']:,} of {notes['total']:,} events"
     credits = "; ".join(payload["outline"]["credits"]) or "none shipped for this area"
     cards = [_CARDS]
-    for view, span, heading, hint in _VIEWS:
+    centre = _centre(net["map"]["centre"]) if net else ""
+    for view, span, heading, hint in NETWORK_VIEWS if net else _VIEWS:
+        hint = hint.format(region=where["name"], centre=centre)
         cards.append(
             f'<section class="card span-{span}" data-view="{view}"><h2>{html.escape(heading)}'
-            f'</h2><div class="hint">{html.escape(hint.format(region=where["name"]))}</div>'
+            f'</h2><div class="hint">{html.escape(hint)}</div>'
             '<div class="body"></div></section>'
+        )
+    country = '<label for="country">Country</label><select id="country"></select>' if net else ""
+    where_note = (
+        f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
+        f"are counted everywhere but the map. Times are {html.escape(where['name'])} local "
+        f"time ({html.escape(where['timezone'])})."
+    )
+    if net:
+        where_note = (
+            "Chapters with events but no coordinates, not on the map: "
+            f"{net['unlocated']:,}. Times and days are each event's own local time, where it "
+            "takes place. "
+            f"Dormant: no event in the last {net['dormantMonths']} months (since "
+            f"{net['dormantSince']})."
         )
     body = (
         f'<header class="top"><h1>{html.escape(title)}</h1>'
         f'<div class="sub">{html.escape(sub)}</div>'
-        '<div class="filters"><label for="city">City</label><select id="city"></select>'
+        f'<div class="filters">{country}<label for="city">City</label><select id="city"></select>'
         '<span id="chips"></span><button type="button" class="reset" id="reset" disabled>'
         "Reset all filters</button></div></header>"
         '<noscript><p class="empty-note">This dashboard draws its views with JavaScript; '
         "please enable it for this file.</p></noscript>"
         f"<main>{''.join(cards)}</main>"
         f"<footer>{html.escape(shown_note)}"
-        f"Cancelled events ({notes['cancelled']:,}) are left out. "
-        f"{notes['unmapped']:,} events have no mappable venue (online or not geocoded) and "
-        f"are counted everywhere but the map. Times are {html.escape(where['name'])} local "
-        f"time ({html.escape(where['timezone'])}). Data: Meetup.com via the meetup-pipeline "
+        f"Cancelled events ({notes['cancelled']:,}) are left out. {where_note} "
+        "Data: Meetup.com via the meetup-pipeline "
         f"marts. Map outline: {html.escape(credits)}.</footer>"
     )
     yield from _page(
-        body, _asset("dashboard.css"), page_script(), json_chunks_for_html(payload), title
+        body, _asset("dashboard.css"), page_script(bool(net)), json_chunks_for_html(payload), title
     )
 
 

@@ -21,7 +21,11 @@ const NM = DATA.months.length,
 const NC = DATA.cities.length,
   NW = DATA.words.length,
   NT = DATA.titles.length;
-const BIT = { range: 1, group: 2, venue: 4, city: 8, mode: 16, word: 32, slot: 64 };
+// One bit per filter in `fail` (a Uint8Array): eight filters at most.
+const BIT = { range: 1, group: 2, venue: 4, city: 8, mode: 16, word: 32, slot: 64, country: 128 };
+// A network's page (see network.py): each event's country is its chapter's.
+const NET = DATA.network || null;
+const EC = NET ? Int32Array.from(EV.g, (g) => NET.chapters.country[g]) : null;
 const MODE_COLORS = ["#e0245e", "#6366f1", "#f59e0b"];
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -37,7 +41,9 @@ const state = {
   mode: new Set(),
   word: -1,
   slot: -1,
+  country: -1,
   sort: { key: "events", dir: -1 },
+  chapterSort: { key: "events", dir: -1 },
 };
 const fail = new Uint8Array(N);
 
@@ -142,7 +148,8 @@ function computeFail() {
     vs = state.venue,
     ms = state.mode;
   const city = state.city,
-    slot = state.slot;
+    slot = state.slot,
+    country = state.country;
   for (let i = 0; i < N; i++) {
     let f = 0;
     if (r && (M[i] < r[0] || M[i] > r[1])) f |= BIT.range;
@@ -152,6 +159,7 @@ function computeFail() {
     if (ms.size && !ms.has(K[i])) f |= BIT.mode;
     if (wordTitles && !wordTitles[T[i]]) f |= BIT.word;
     if (slot >= 0 && WD[i] * 24 + HR[i] !== slot) f |= BIT.slot;
+    if (country >= 0 && EC[i] !== country) f |= BIT.country;
     fail[i] = f;
   }
 }

@@ -234,6 +234,7 @@ function upcoming() {
     .filter(
       (u) =>
         (state.city < 0 || u.city === state.city) &&
+        (state.country < 0 || (u.g >= 0 && NET.chapters.country[u.g] === state.country)) &&
         (!state.group.size || state.group.has(u.g)) &&
         (!state.mode.size || state.mode.has(u.online ? 1 : 0)),
     )
@@ -299,6 +300,10 @@ function chips() {
   if (state.range)
     add(monthLabel(state.range[0]) + " – " + monthLabel(state.range[1]), () => {
       state.range = null;
+    });
+  if (state.country >= 0)
+    add("Country: " + countryName(state.country), () => {
+      state.country = -1;
     });
   if (state.city >= 0)
     add("City: " + DATA.cities[state.city], () => {

@@ -4,9 +4,11 @@ function update() {
   computeFail();
   chips();
   citySelect();
+  if (NET) countrySelect();
   kpis();
   timeline();
-  mapView();
+  if (NET) chapterMap();
+  else mapView();
   heat();
   barList("groups", BIT.group, G, NG, DATA.groups.name, state.group);
   barList("venues", BIT.venue, V, NV, DATA.venues.name, state.venue, (v) => DATA.venues.city[v]);
@@ -14,7 +16,10 @@ function update() {
   trend();
   cloud();
   topEvents();
-  groupTable();
+  if (NET) {
+    chapterTime();
+    chapterTable();
+  } else groupTable();
   upcoming();
   document.body.dataset.ready = "1";
 }
@@ -23,8 +28,13 @@ document.getElementById("city").addEventListener("change", (ev) => {
   state.city = +ev.target.value;
   update();
 });
+if (NET)
+  document.getElementById("country").addEventListener("change", (ev) => {
+    state.country = +ev.target.value;
+    update();
+  });
 document.getElementById("reset").addEventListener("click", () => {
-  Object.assign(state, { range: null, city: -1, word: -1, slot: -1 });
+  Object.assign(state, { range: null, city: -1, word: -1, slot: -1, country: -1 });
   state.group.clear();
   state.venue.clear();
   state.mode.clear();
