@@ -363,9 +363,11 @@ def check_command_line_launch(defs: dg.Definitions) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m meetup_pipeline.preflight")
     parser.add_argument("--partition", help="a partition key to check (YYYY-MM-DD)")
+    parser.add_argument("--partition-range", help="START...END, both days included")
     parser.add_argument("--select", help="an asset selection as for `dagster asset materialize`")
     args = parser.parse_args(argv)
-    return 1 if run_checks(args.partition, args.select) else 0
+    problems = run_checks(args.partition, args.select, partition_range=args.partition_range)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
