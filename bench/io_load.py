@@ -47,6 +47,7 @@ def make_rows(n: int) -> list[dict[str, Any]]:
                 "partition_date": starts.date(),
                 "fetched_at": fetched,
                 "source": "sandbox",
+                "sources": None,
                 "payload": {
                     "id": f"{300000000 + i}",
                     "title": f"Speed dating night {i % 97}",
@@ -69,7 +70,7 @@ def plain_copy(conninfo: str, rows: list[dict[str, Any]]) -> float:
             cur.copy(f"COPY raw.plain_copy ({', '.join(names)}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row([*(row[n] for n in names[:-1]), Jsonb(row["payload"])])
+                copy.write_row([Jsonb(row[n]) if n == "payload" else row[n] for n in names])
         conn.commit()
         return time.perf_counter() - t0
 

@@ -21,6 +21,7 @@ from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import get_logger
 from meetup_pipeline.meetup.ratelimit import Clock, PointsBudget
 from meetup_pipeline.meetup.resource import ENV_VARS, meetup_settings_from_env, wants_sandbox
+from meetup_pipeline.meetup.transport import Source
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.settings import region
@@ -47,6 +48,14 @@ class SandboxMeetupResource(MeetupResource):
 
     def default_url(self) -> str:
         return SANDBOX_URL
+
+    def api_source(self) -> Source:
+        """No socket: only the sandbox's own faults can make it fail."""
+        return Source(
+            "the in-process sandbox",
+            "it runs in this process and has no address to check",
+            blame="; the in-process sandbox fails only by MEETUP_SANDBOX_FAULTS",
+        )
 
     def sandbox_config(self) -> SandboxConfig:
         """The sandbox's `MEETUP_SANDBOX_*` settings.

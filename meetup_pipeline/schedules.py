@@ -14,6 +14,8 @@ One run also takes one run-queue slot, retries as a whole, and leaves the marts 
 for the window at once. See docs/automation.md.
 """
 
+import os
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,15 +28,36 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
 )
+from dagster._utils import schedules as dg_schedules
 
 from meetup_pipeline.assets.partitions import daily
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 DAILY_JOB_NAME = "daily_job"
 DAILY_CRON = "15 0 * * *"
 """00:15 local time (`MEETUP_TIMEZONE`): the day just ended is complete, with a margin."""
+DAILY_CRON_ENV = "MEETUP_DAILY_CRON"
+"""Overrides `DAILY_CRON`, e.g. `* * * * *` to see the schedule fire in a test (each tick
+is a run: Dagster's run-key check for schedules is per tick, not per day)."""
+
+
+def daily_cron(environ: Mapping[str, str] | None = None) -> str:
+    """The daily schedule's cron: `MEETUP_DAILY_CRON` if set, else 00:15."""
+    raw = (os.environ if environ is None else environ).get(DAILY_CRON_ENV, "").strip()
+    if not raw:
+        return DAILY_CRON
+    if not dg_schedules.is_valid_cron_string(raw):
+        raise SettingsError(
+            f"{DAILY_CRON_ENV}={raw!r} is not a cron expression (five fields, e.g. "
+            f"'{DAILY_CRON}'); fix it or unset it for the default"
+        )
+    return raw
+
+
+DAILY_SCHEDULE_CRON = daily_cron()
+DAILY_AT = "00:15" if DAILY_SCHEDULE_CRON == DAILY_CRON else f"cron {DAILY_SCHEDULE_CRON!r}"
 
 RESTATEMENT_DAYS = 7
 """Days before yesterday that each daily run re-materializes (RSVPs change after events)."""
@@ -96,11 +119,11 @@ def daily_run_tags(first: str, last: str) -> dict[str, str]:
 @dg.schedule(
     name="daily_schedule",
     job=daily_job,
-    cron_schedule=DAILY_CRON,
+    cron_schedule=DAILY_SCHEDULE_CRON,
     execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
-        f"00:15 {LOCAL_TIMEZONE}: yesterday and the 7 days before it, in one run, "
+        f"{DAILY_AT} {LOCAL_TIMEZONE}: yesterday and the 7 days before it, in one run, "
         f"priority {DAILY_RUN_PRIORITY}."
     ),
 )

@@ -124,7 +124,9 @@ def _secret_values(environ: Mapping[str, str]) -> list[str]:
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`text` without URL passwords or the values of known secret variables."""
     env = os.environ if environ is None else environ
-    return Redactor(_secret_values(env), min_length=4)(text)
+    redactor = Redactor(_secret_values(env), min_length=4)
+    redactor.add_pair(env.get("MEETUP_CLIENT_ID", "").strip(), env.get("MEETUP_CLIENT_SECRET"))
+    return redactor(text)
 
 
 def first_error_line(error: SerializableErrorInfo | None) -> str | None:

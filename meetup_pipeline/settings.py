@@ -9,6 +9,7 @@ partitions definition, which Dagster needs when the code location loads. Default
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
 from meetup_pipeline.meetup.resource import DEFAULT_RADIUS_MILES as RESOURCE_RADIUS_MILES
 from meetup_pipeline.meetup.resource import PALO_ALTO_94305
+from meetup_pipeline.meetup.sources import parse_places
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
 DEFAULT_REGION_NAME = "Bay Area"
@@ -40,7 +42,14 @@ ENV = {
     "topic_category_id": "MEETUP_SEARCH_TOPIC_CATEGORY",
     "timezone": "MEETUP_TIMEZONE",
     "region_name": "MEETUP_REGION_NAME",
+    "pro_network": "MEETUP_PRO_NETWORK",
+    "group_urlnames": "MEETUP_GROUP_URLNAMES",
+    "places": "MEETUP_SEARCH_PLACES",
 }
+SEARCH_VARS = ("lat", "lon", "radius_miles", "queries", "topic_category_id", "places")
+"""Setting any of these asks for a keyword search; with none, a network or named groups
+alone are searched for nothing else (the Bay Area default applies only with no source)."""
+_URLNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 PARTITIONS_START_DATE = "2008-01-01"
 
@@ -65,19 +74,29 @@ class Region(BaseModel):
     topic_category_id: str | None = None
     timezone: str = DEFAULT_TIMEZONE
     region_name: str = DEFAULT_REGION_NAME
+    pro_network: str | None = None
+    group_urlnames: tuple[str, ...] = ()
+    places: tuple[tuple[float, float, float], ...] = ()
+    """Search centres (lat, lon, radius miles); empty: the one centre above."""
+    search: bool = True
+    """Whether to run the keyword search (False: only the network and/or named groups)."""
 
     @property
     def is_default_topic(self) -> bool:
         return self.queries == DEFAULT_QUERIES and self.topic_category_id is None
 
     def search_fields(self) -> dict[str, Any]:
-        """`MeetupResource` fields for the search."""
+        """`MeetupResource` fields for the sources (network, named groups, search)."""
         return {
             "lat": self.lat,
             "lon": self.lon,
             "radius_miles": self.radius_miles,
             "queries": list(self.queries),
             "topic_category_id": self.topic_category_id,
+            "pro_network": self.pro_network,
+            "group_urlnames": list(self.group_urlnames),
+            "search_places": [f"{lat:g},{lon:g},{r:g}" for lat, lon, r in self.places],
+            "search": self.search,
         }
 
 
@@ -134,6 +153,7 @@ def parse_region(environ: Mapping[str, str] | None = None) -> Region:
             f"MEETUP_SEARCH_TOPIC_CATEGORY={category!r} is not a Meetup category id (digits, "
             "e.g. 34 for Technology): fix it or unset it."
         )
+    network, urlnames, places = _sources(env)
     name = " ".join(env.get(ENV["region_name"], "").split())
     if not name:
         default_centre = (lat, lon) == DEFAULT_CENTRE
@@ -150,7 +170,49 @@ def parse_region(environ: Mapping[str, str] | None = None) -> Region:
         topic_category_id=category,
         timezone=parse_timezone(env),
         region_name=name,
+        pro_network=network,
+        group_urlnames=urlnames,
+        places=places,
+        search=not (network or urlnames) or any(env.get(ENV[f], "").strip() for f in SEARCH_VARS),
     )
+
+
+def _sources(
+    env: Mapping[str, str],
+) -> tuple[str | None, tuple[str, ...], tuple[tuple[float, float, float], ...]]:
+    """`MEETUP_PRO_NETWORK`, `MEETUP_GROUP_URLNAMES`, `MEETUP_SEARCH_PLACES`, validated."""
+    network = env.get(ENV["pro_network"], "").strip() or None
+    if network is not None and not _URLNAME.match(network):
+        raise SettingsError(
+            f"MEETUP_PRO_NETWORK={network!r} is not a network urlname: give the name in "
+            "meetup.com/pro/<urlname>, e.g. rladies."
+        )
+    urlnames: tuple[str, ...] = ()
+    if raw := env.get(ENV["group_urlnames"], "").strip():
+        urlnames = tuple(dict.fromkeys(u.strip() for u in raw.split(",") if u.strip()))
+        bad = [u for u in urlnames if not _URLNAME.match(u)]
+        if bad or not urlnames:
+            what = f"{bad[0]!r} is not a group urlname" if bad else "no urlname"
+            raise SettingsError(
+                f"MEETUP_GROUP_URLNAMES: {what}; give comma-separated urlnames as in "
+                "meetup.com/<urlname>, e.g. 'rladies-sydney,pydata-london'."
+            )
+    places: tuple[tuple[float, float, float], ...] = ()
+    if raw := env.get(ENV["places"], "").strip():
+        try:
+            parsed = parse_places(raw)
+        except ValueError as exc:
+            raise SettingsError(
+                f"MEETUP_SEARCH_PLACES: {exc}; give 'lat,lon,radius_miles' items separated by "
+                "';', e.g. '37.42,-122.17,35;51.5,-0.12,20'."
+            ) from None
+        if any(env.get(ENV[f], "").strip() for f in ("lat", "lon", "radius_miles")):
+            raise SettingsError(
+                "MEETUP_SEARCH_PLACES replaces MEETUP_SEARCH_LAT, MEETUP_SEARCH_LON and "
+                "MEETUP_SEARCH_RADIUS_MILES: put that centre in the list and unset them."
+            )
+        places = tuple((p.lat, p.lon, p.radius_miles) for p in parsed)
+    return network, urlnames, places
 
 
 @cache

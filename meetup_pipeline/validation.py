@@ -52,10 +52,18 @@ def _region_parses(env: Mapping[str, str]) -> bool:
 def check_region(environ: Mapping[str, str] | None = None) -> str:
     """The region settings (`MEETUP_SEARCH_*`, `MEETUP_TIMEZONE`, `MEETUP_REGION_NAME`)."""
     r = parse_region(_env(environ))
-    return (
-        f"{r.region_name}: {r.radius_miles:g} miles around {r.lat:g}, {r.lon:g}; "
-        f"{len(r.queries)} keyword(s); days in {r.timezone}"
-    )
+    found = []
+    if r.pro_network:
+        found.append(f"Pro network {r.pro_network}")
+    if r.group_urlnames:
+        found.append(f"{len(r.group_urlnames)} named group(s)")
+    if r.search and r.places:
+        found.append(f"{len(r.queries)} keyword(s) at {len(r.places)} place(s)")
+    elif r.search:
+        found.append(
+            f"{len(r.queries)} keyword(s) within {r.radius_miles:g} miles of {r.lat:g}, {r.lon:g}"
+        )
+    return f"{r.region_name}: {'; '.join(found)}; days in {r.timezone}"
 
 
 def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:

@@ -5,10 +5,14 @@ the marts change (a ten-year backfill is one run), never per day.
 """
 
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from meetup_pipeline.assets.marts import AS_OF_KEY, STALE_KEY
 from meetup_pipeline.dashboard.build import build_dashboard, default_output
+from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
 
 
@@ -26,7 +30,8 @@ from meetup_pipeline.warehouse.resource import Warehouse
 def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Write `<MEETUP_HOME>/dashboard/index.html` atomically and report headline numbers."""
     started = time.perf_counter()
-    result = build_dashboard(warehouse.get_engine(), default_output())
+    stale = upcoming_stale_note(context.instance)
+    result = build_dashboard(warehouse.get_engine(), default_output(), upcoming_note=stale)
     context.log.info(
         "Dashboard written to %s (%s bytes) in %.2f s",
         result.path,
@@ -40,5 +45,22 @@ def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             "bytes": dg.MetadataValue.int(result.bytes),
             "events": dg.MetadataValue.int(result.headline.events if result.headline else 0),
             "events_on_page": dg.MetadataValue.int(result.headline.shown if result.headline else 0),
+            "upcoming_stale": dg.MetadataValue.bool(stale is not None),
         }
     )
+
+
+def upcoming_stale_note(instance: dg.DagsterInstance) -> str | None:
+    """What the page says when the newest `upcoming_events` materialization kept the
+    previous list because its refresh failed (None when the list is current)."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("upcoming_events"))
+    materialization = event.asset_materialization if event else None
+    meta = materialization.metadata if materialization else {}
+    failed = meta.get(STALE_KEY)
+    if failed is None or not failed.value:
+        return None
+    as_of = meta.get(AS_OF_KEY)
+    if as_of is None or not as_of.value:
+        return "No upcoming events yet: the last refresh failed."
+    when = datetime.fromisoformat(str(as_of.value)).astimezone(ZoneInfo(LOCAL_TIMEZONE))
+    return f"Upcoming events as of {when:%Y-%m-%d %H:%M %Z}: the last refresh failed."

@@ -38,22 +38,33 @@ _FIRST_EVENTS = """
     SELECT DISTINCT ON (record_id) record_id, group_id, starts_at, partition_date, payload
     FROM pg_temp._raw_load WHERE kind = 'event' ORDER BY record_id, seq
 """
+_SOURCES = """
+    SELECT s.record_id, jsonb_agg(DISTINCT s.label ORDER BY s.label) AS sources
+    FROM (SELECT record_id, jsonb_array_elements_text(sources) AS label
+          FROM pg_temp._raw_load WHERE kind = '{kind}' AND sources IS NOT NULL) AS s
+    GROUP BY s.record_id
+"""
+"""Per record id, the union of the sources of all its copies (sorted, each once)."""
+
 EVENTS_SQL = f"""
     SELECT e.record_id AS event_id, e.group_id, e.starts_at, e.partition_date,
            CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
-           e.payload
+           e.payload, s.sources
     FROM ({_FIRST_EVENTS}) AS e
+    LEFT JOIN ({_SOURCES.format(kind="event")}) AS s ON s.record_id = e.record_id
 """
-"""An event found under two groups (or twice) lands once: the first copy received wins."""
+"""An event found under two groups (or by two sources) lands once: the first copy received
+wins, with every source that saw any copy."""
 
 GROUPS_SQL = f"""
     SELECT g.record_id AS group_id, g.urlname, d.partition_date,
            CAST(:fetched_at AS timestamptz) AS fetched_at, CAST(:source AS text) AS source,
-           g.payload
+           g.payload, s.sources
     FROM (SELECT DISTINCT ON (record_id) record_id, urlname, payload
           FROM pg_temp._raw_load WHERE kind = 'group' ORDER BY record_id, seq) AS g
     JOIN (SELECT DISTINCT group_id, partition_date FROM ({_FIRST_EVENTS}) AS e) AS d
       ON d.group_id = g.record_id
+    LEFT JOIN ({_SOURCES.format(kind="group")}) AS s ON s.record_id = g.record_id
 """
 """A group is landed on each day it hosted events."""
 
@@ -191,20 +202,20 @@ def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any,
             yield (
                 seq, "reject", record.record_id, None, None, None,
                 _reject_day(record.payload, window), record.entity, record.field,
-                record.reason, record.payload,
+                record.reason, record.payload, None,
             )  # fmt: skip
         elif isinstance(record.model, Event):
             event = record.model
             day = local_date(event.date_time)
             yield (
                 seq, "event", event.id, event.group.id, None, event.date_time, day,
-                None, None, None, record.raw,
+                None, None, None, record.raw, list(record.sources) or None,
             )  # fmt: skip
         else:
             group = record.model
             yield (
                 seq, "group", group.id, None, group.urlname, None, None,
-                None, None, None, record.raw,
+                None, None, None, record.raw, list(record.sources) or None,
             )  # fmt: skip
 
 

@@ -76,10 +76,12 @@ def build_dashboard(
     output: Path | None = None,
     now: datetime | None = None,
     max_events: int | None = None,
+    upcoming_note: str | None = None,
 ) -> BuildResult:
     """Read the marts and write the dashboard (or the "no data" page) to `output`.
 
-    `max_events` caps the page's event rows (default: `MEETUP_DASHBOARD_MAX_EVENTS`).
+    `max_events` caps the page's event rows (default: `MEETUP_DASHBOARD_MAX_EVENTS`);
+    `upcoming_note` is shown on the upcoming list (it says when the list is stale).
     """
     now = now or datetime.now(UTC)
     where = region()
@@ -89,7 +91,7 @@ def build_dashboard(
         page = (
             render_empty(EMPTY_REASON, title_for(where))
             if rows is None
-            else dashboard_chunks(shape(rows, where))
+            else dashboard_chunks(shape(rows, where, upcoming_note))
         )
     size = write_atomically(path, page)
     return BuildResult(path=path, bytes=size, headline=headline(rows))

@@ -84,8 +84,12 @@ def title_for(where: Region) -> str:
     return f"{where.region_name} {topic}"
 
 
-def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
-    """The JSON payload the page's script reads; `rows.events` is consumed once, streaming."""
+def shape(
+    rows: MartRows, where: Region | None = None, upcoming_note: str | None = None
+) -> dict[str, Any]:
+    """The JSON payload the page's script reads; `rows.events` is consumed once, streaming.
+
+    `upcoming_note` says the upcoming list is stale (its last refresh failed)."""
     where = where or region()
     group_pos = {g["group_key"]: i for i, g in enumerate(rows.groups)}
     groups = list(rows.groups)
@@ -170,6 +174,7 @@ def shape(rows: MartRows, where: Region | None = None) -> dict[str, Any]:
             "shown": len(cols["m"]),
             "total": shown.total if shown else len(cols["m"]),
             "limit": shown.limit if shown else None,
+            "upcoming": upcoming_note,
         },
         "outline": None,
     }

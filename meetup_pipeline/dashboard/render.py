@@ -199,10 +199,13 @@ def dashboard_chunks(payload: dict[str, Any]) -> Iterator[str]:
     centre = _centre(net["map"]["centre"]) if net else ""
     for view, span, heading, hint in NETWORK_VIEWS if net else _VIEWS:
         hint = hint.format(region=where["name"], centre=centre)
+        # a stale upcoming list says so on its card (the last refresh failed)
+        stale = notes.get(view) if view == "upcoming" else None
         cards.append(
             f'<section class="card span-{span}" data-view="{view}"><h2>{html.escape(heading)}'
             f'</h2><div class="hint">{html.escape(hint)}</div>'
-            '<div class="body"></div></section>'
+            + (f'<div class="stale-note" role="status">{html.escape(stale)}</div>' if stale else "")
+            + '<div class="body"></div></section>'
         )
     country = '<label for="country">Country</label><select id="country"></select>' if net else ""
     where_note = (

@@ -30,7 +30,8 @@ def run_worker_health(run: DagsterRun) -> CheckRunHealthResult:
         return CheckRunHealthResult(WorkerStatus.RUNNING, "no run process recorded yet")
     state = worker.state()
     if state is WorkerState.DEAD:
-        return CheckRunHealthResult(WorkerStatus.FAILED, dead_run_message(run, worker, None))
+        message = dead_run_message(run, worker, None, by="the daemon's run monitoring")
+        return CheckRunHealthResult(WorkerStatus.FAILED, message)
     return CheckRunHealthResult(WorkerStatus.RUNNING, f"{worker.describe()}: {state.value}")
 
 

@@ -98,8 +98,10 @@ def record_current_worker(instance: DagsterInstance, run_id: str) -> RunWorker:
     return worker
 
 
-def dead_run_message(run: DagsterRun, worker: RunWorker, by_run_id: str | None) -> str:
-    by = f"run {by_run_id}" if by_run_id else "meetup_pipeline's run recovery"
+def dead_run_message(
+    run: DagsterRun, worker: RunWorker, by_run_id: str | None, by: str | None = None
+) -> str:
+    by = by or (f"run {by_run_id}" if by_run_id else "meetup_pipeline's run recovery")
     return (
         f"The run's {worker.describe()} is gone: it was killed (e.g. kill -9, out of memory) "
         f"or crashed (e.g. its storage, the embedded PostgreSQL server, stopped) while the run "

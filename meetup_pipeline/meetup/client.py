@@ -1,9 +1,11 @@
 """The async Meetup client: group discovery and one window's events, paged and guarded.
 
-Cost model (the 2018 project's lesson): groups are discovered with ``groupSearch`` for every
-query (all pages), then each group's events for the WHOLE window come from one paginated
-``groupByUrlname.events`` query, so a ten-year backfill costs about groups x pages requests,
-not groups x days.
+Cost model (the 2018 project's lesson): groups are discovered once per window from every
+configured source (``discovery.py``), then each group's events for the WHOLE window come
+from one paginated ``groupByUrlname.events`` query, so a ten-year backfill costs about
+groups x pages requests, not groups x days. A Pro network's chapters are not paged one by
+one: the window's events of all of them come from ``proNetwork.eventsSearch`` in pages, so
+that cost grows with the events alone.
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import queries
+from . import discovery, queries
 from .errors import MeetupPaginationError, get_logger
 from .models import Event, Extraction, ExtractStats, Fetched, Group, Reject
 from .ratelimit import estimate_cost
+from .sources import SearchSettings, Sources, union
+
+__all__ = ["ClientOptions", "MeetupClient", "SearchSettings", "Sources"]
 from .sanitize import landed, storable, unstorable
 from .transport import GraphQLTransport
 
@@ -33,17 +38,6 @@ WINDOW_MARGIN = timedelta(days=1)
 """How much wider than the window the API is asked for. Whether ``afterDateTime`` and
 ``beforeDateTime`` are inclusive (or even compared as instants) is not documented, so the
 client asks for a margin and applies ``start <= dateTime < end`` itself."""
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Where and what to look for (defaults: the 2018 project's Palo Alto dating scene)."""
-
-    queries: tuple[str, ...]
-    lat: float
-    lon: float
-    radius_miles: float
-    topic_category_id: str | None = None
 
 
 @dataclass
@@ -104,6 +98,30 @@ def _require_aware(name: str, dt: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware (got naive {dt.isoformat()})")
 
 
+def _with_group(node: Any, group_id: str, urlname: str) -> Any:
+    """An event paged under a group's connection belongs to that group: a missing stub, or
+    a stub whose ``id``/``urlname`` is missing or null, is repaired from the connection.
+
+    Only then is the group certain; a stub naming another group is left as the API sent
+    it, and an event with no such context (a search) is validated as it came.
+    """
+    if not isinstance(node, dict):
+        return node
+    stub = node.get("group")
+    if stub is None:
+        return {**node, "group": {"id": group_id, "urlname": urlname}}
+    if not isinstance(stub, dict):
+        return node
+    sid, surl = stub.get("id"), stub.get("urlname")
+    if sid is not None and surl is not None:
+        return node
+    if sid is not None and str(sid) != group_id:
+        return node  # it names another group: not ours to overrule
+    if surl is not None and str(surl).casefold() != urlname.casefold():
+        return node
+    return {**node, "group": {**stub, "id": group_id, "urlname": surl or urlname}}
+
+
 async def _all(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Run concurrently; on failure cancel the rest and raise the first error itself.
 
@@ -129,10 +147,13 @@ class MeetupClient:
         transport: GraphQLTransport,
         search: SearchSettings,
         options: ClientOptions | None = None,
+        sources: Sources | None = None,
     ) -> None:
         self.transport = transport
         self.search = search
         self.options = options or ClientOptions()
+        self.sources = sources if sources is not None else Sources(search=search)
+        """What to extract; by default the one keyword search ``search``."""
         self.notes: list[str] = []
         """Things a person should know about this extraction (tolerated drift, ...)."""
 
@@ -147,11 +168,13 @@ class MeetupClient:
         variables: dict[str, Any],
         connection: Callable[[dict[str, Any]], dict[str, Any] | None],
         selection: queries.Selection,
+        first: int | None = None,
     ) -> tuple[list[Any], int | None, bool]:
         """All pages of :meth:`_pages` in one list: nodes, ``totalCount``, root found."""
         paging = _Paging()
         nodes: list[Any] = []
-        async for page in self._pages(op, query, variables, connection, selection, paging):
+        pages = self._pages(op, query, variables, connection, selection, paging, first)
+        async for page in pages:
             nodes.extend(page)
         return nodes, paging.total, paging.found
 
@@ -163,6 +186,7 @@ class MeetupClient:
         connection: Callable[[dict[str, Any]], dict[str, Any] | None],
         selection: queries.Selection,
         paging: _Paging,
+        first: int | None = None,
     ) -> AsyncIterator[list[Any]]:
         """Each page's edges' nodes of a forward-paged connection, duplicates dropped.
 
@@ -177,7 +201,7 @@ class MeetupClient:
         seen_cursors: set[str] = set()
         after: str | None = None
         total: int | None = None
-        first = self.options.page_size
+        first = first or self.options.page_size
         for page in range(1, self.options.max_pages + 2):
             if page > self.options.max_pages:
                 raise MeetupPaginationError(
@@ -258,43 +282,9 @@ class MeetupClient:
         return fatal, drift
 
     async def search_groups(self) -> tuple[list[Fetched[Group]], list[Reject]]:
-        """``groupSearch`` for every query, all pages, merged by group id (first one wins)."""
-        s = self.search
-
-        async def one(q: str) -> list[Any]:
-            variables: dict[str, Any] = {
-                "query": q,
-                "lat": s.lat,
-                "lon": s.lon,
-                "radius": s.radius_miles,
-                "topicCategoryId": s.topic_category_id,
-            }
-            nodes, _, _ = await self._paginate(
-                f"groupSearch({q!r})",
-                queries.GROUP_SEARCH,
-                variables,
-                lambda d: d.get("groupSearch"),
-                queries.GROUP_SELECTION,
-            )
-            return nodes
-
-        pages = await _all([one(q) for q in dict.fromkeys(s.queries)])
-        groups: dict[str, Fetched[Group]] = {}
-        rejects: list[Reject] = []
-        rejected_ids: set[str] = set()
-        for nodes in pages:
-            for node in nodes:
-                parsed = _parse(Group, "group", node)
-                if isinstance(parsed, Reject):
-                    rid = str(parsed.payload.get("id"))
-                    if rid not in rejected_ids:
-                        rejected_ids.add(rid)
-                        rejects.append(parsed)
-                elif parsed.model.id not in groups:
-                    groups[parsed.model.id] = parsed
-        # a group rejected once but parsed from another query's page is not a reject
-        rejects = [r for r in rejects if str(r.payload.get("id")) not in groups]
-        return list(groups.values()), rejects
+        """Every configured source's groups (all pages), merged by id with their sources."""
+        found = await discovery.discover(self)
+        return found.groups, found.rejects
 
     async def group_events(
         self, urlname: str, start: datetime, end: datetime, group_id: str | None = None
@@ -308,9 +298,15 @@ class MeetupClient:
         return events, rejects
 
     async def group_event_pages(
-        self, urlname: str, start: datetime, end: datetime, group_id: str | None = None
+        self,
+        urlname: str,
+        start: datetime,
+        end: datetime,
+        group_id: str | None = None,
+        sources: tuple[str, ...] = (),
     ) -> AsyncIterator[list[Fetched[Event] | Reject]]:
-        """One group's events of the window, page by page, parsed or rejected."""
+        """One group's events of the window, page by page, parsed or rejected, each event
+        with ``sources`` (those of its group)."""
         _require_aware("start", start)
         _require_aware("end", end)
         # compare instants: same-tzinfo datetimes compare by wall time, wrong across DST
@@ -334,7 +330,12 @@ class MeetupClient:
             queries.EVENT_SELECTION,
             paging,
         ):
-            yield self._event_records(nodes, urlname, group_id, start, end)
+            records = self._event_records(nodes, urlname, group_id, start, end)
+            if sources:
+                records = [
+                    r if isinstance(r, Reject) else replace(r, sources=sources) for r in records
+                ]
+            yield records
         if not paging.found:
             reason = "group not found by urlname (deleted or renamed since discovery?)"
             yield [Reject("group_events", {"urlname": urlname}, reason)]
@@ -358,9 +359,8 @@ class MeetupClient:
     ) -> list[Fetched[Event] | Reject]:
         records: list[Fetched[Event] | Reject] = []
         for node in nodes:
-            if isinstance(node, dict) and node.get("group") is None and group_id is not None:
-                # an event without its group stub came from this group's connection: say so
-                node = {**node, "group": {"id": group_id, "urlname": urlname}}
+            if group_id is not None:
+                node = _with_group(node, group_id, urlname)
             parsed = _parse(Event, "event", node)
             if isinstance(parsed, Fetched):
                 if start <= parsed.model.date_time < end:
@@ -385,31 +385,44 @@ class MeetupClient:
         """Every discovered group, then every event with ``start <= dateTime < end``, in
         chunks of one page as they arrive: memory does not grow with the window.
 
-        Groups come first (one list: they are bounded by the search, not by the window).
-        ``workers`` groups are paged at a time and at most a few pages wait for the
-        consumer, so a slow consumer slows the extraction instead of filling memory. An
-        event found under two groups comes twice; the consumer keeps the first.
+        Groups come first (one list: they are bounded by the sources, not by the window).
+        A Pro network's events come from its ``eventsSearch`` in pages; every other group's
+        from its own paged query, ``workers`` groups at a time. At most a few pages wait for
+        the consumer, so a slow consumer slows the extraction instead of filling memory. An
+        event found twice comes twice (each copy with the sources that saw it); the
+        consumer keeps one copy and the union of the sources.
         """
         _require_aware("start", start)
         _require_aware("end", end)
         if not start < end:
             raise ValueError(f"empty window: start {start.isoformat()} >= end {end.isoformat()}")
         t0 = time.perf_counter()
-        groups, rejects = await self.search_groups()
-        yield [*groups, *rejects]
+        found = await discovery.discover(self)
+        yield [*found.groups, *found.rejects]
         workers = max(1, self.options.workers)
-        pages: asyncio.Queue[list[Fetched[Event] | Reject] | None] = asyncio.Queue(workers)
-        todo = iter(groups)
+        pages: asyncio.Queue[list[Any] | None] = asyncio.Queue(workers)
+        todo = iter([g for g in found.groups if g.model.id not in found.network_ids])
 
         async def worker() -> None:
             for group in todo:  # shared: each group is paged by exactly one worker
                 model = group.model
-                async for page in self.group_event_pages(model.urlname, start, end, model.id):
+                async for page in self.group_event_pages(
+                    model.urlname, start, end, model.id, group.sources
+                ):
+                    await pages.put(page)
+
+        async def network() -> None:
+            if self.sources.network:
+                margin = self.options.window_margin
+                network = self.sources.network
+                known = found.by_id()
+                pages_of = discovery.network_event_pages(self, network, start, end, known, margin)
+                async for page in pages_of:
                     await pages.put(page)
 
         async def run() -> None:
             try:
-                await _all([worker() for _ in range(workers)])
+                await _all([network(), *(worker() for _ in range(workers))])
             finally:
                 await pages.put(None)
 
@@ -435,7 +448,10 @@ class MeetupClient:
                 elif isinstance(record.model, Group):
                     groups.append(record)  # type: ignore[arg-type]
                 else:
-                    events.setdefault(record.model.id, record)  # type: ignore[arg-type]
+                    seen = events.get(record.model.id)
+                    if seen is not None:  # one copy, every source that saw it
+                        record = replace(seen, sources=union(seen.sources, record.sources))
+                    events[record.model.id] = record  # type: ignore[assignment]
         extraction = Extraction(
             groups=groups,
             events=sorted(events.values(), key=lambda f: (f.model.date_time, f.model.id)),

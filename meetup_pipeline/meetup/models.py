@@ -218,6 +218,9 @@ class Fetched(Generic[M]):
 
     model: M
     raw: dict[str, Any]
+    sources: tuple[str, ...] = ()
+    """Which configured sources saw the record (``network:<urlname>``, ``group:<urlname>``,
+    ``search:<query>@<lat>,<lon>,<radius>``); the raw layer stores their union."""
 
 
 @dataclass

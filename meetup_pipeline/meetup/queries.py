@@ -197,3 +197,63 @@ query groupEvents(
 """
     + EVENT_FIELDS
 )
+
+NETWORK_PAGE_CAP = 1000
+"""``first`` for a Pro network's searches: public clients page them with ``first: 1000``
+(a recorded ``groupsSearch`` returned 247 chapters in one page); a smaller server cap only
+means more pages."""
+
+GROUP_BY_URLNAME = (
+    """
+query groupByUrlname($urlname: String!) {
+  groupByUrlname(urlname: $urlname) { ...groupFields }
+}
+"""
+    + GROUP_FIELDS
+)
+
+NETWORK_GROUPS = (
+    """
+query networkGroups($urlname: ID!, $first: Int, $after: String) {
+  proNetwork(urlname: $urlname) {
+    id
+    groupsSearch(input: {first: $first, after: $after}) {
+      pageInfo { hasNextPage endCursor }
+      totalCount
+      edges { cursor node { ...groupFields } }
+    }
+  }
+}
+"""
+    + GROUP_FIELDS
+)
+
+NETWORK_EVENTS = (
+    """
+query networkEvents(
+  $urlname: ID!
+  $first: Int
+  $after: String
+  $eventDateMin: DateTime
+  $eventDateMax: DateTime
+  $status: [String!]
+) {
+  proNetwork(urlname: $urlname) {
+    id
+    eventsSearch(
+      input: {
+        first: $first
+        after: $after
+        filter: { eventDateMin: $eventDateMin, eventDateMax: $eventDateMax, status: $status }
+      }
+    ) {
+      pageInfo { hasNextPage endCursor }
+      totalCount
+      edges { cursor node { ...eventFields } }
+    }
+  }
+}
+"""
+    + EVENT_FIELDS
+)
+"""A window's events of every chapter, in pages: requests grow with events, not chapters."""

@@ -23,12 +23,13 @@ import httpx
 from pydantic import Field, PrivateAttr
 
 from .auth import JwtBearerFlow, RefreshTokenFlow, StaticToken, TokenProvider, default_token_url
-from .client import ClientOptions, MeetupClient, SearchSettings
+from .client import ClientOptions, MeetupClient
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
+from .sources import SearchSettings, Sources, parse_places
 from .stream import Record, WindowStream, iterate_in_thread
-from .transport import GraphQLTransport, RetryPolicy
+from .transport import GraphQLTransport, RetryPolicy, Source
 
 log = get_logger(__name__)
 
@@ -103,10 +104,21 @@ class MeetupResource(dg.ConfigurableResource):
         description="groupSearch keywords; results are merged by group id",
     )
     topic_category_id: str | None = Field(default=None, description="optional search filter")
+    search_places: list[str] = Field(
+        default_factory=list,
+        description="search centres 'lat,lon,radius_miles' (empty: lat, lon, radius_miles)",
+    )
+    search: bool = Field(default=True, description="run the keyword search")
+    pro_network: str | None = Field(default=None, description="a Pro network's urlname")
+    group_urlnames: list[str] = Field(
+        default_factory=list, description="groups to extract by urlname"
+    )
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
-    max_attempts: int = Field(default=6, description="tries per request on transient errors")
+    max_attempts: int = Field(
+        default=20, description="tries per request on transient errors (see transport.py)"
+    )
     deadline_s: float = Field(default=1800.0, description="overall deadline of one extraction")
     request_timeout_s: float = Field(default=30.0, description="per-request timeout")
     page_size: int = Field(default=200, description="`first` per page (Meetup's cap is 200)")
@@ -184,6 +196,10 @@ class MeetupResource(dg.ConfigurableResource):
         """The points budget when none is injected; None means the process-wide one."""
         return None
 
+    def api_source(self) -> Source:
+        """How messages name the API, and what to check when nothing answers there."""
+        return Source.for_url(self.url, configured=self._set("api_url"))
+
     @property
     def url(self) -> str:
         return self._val("api_url") if self._set("api_url") else self.default_url()
@@ -203,6 +219,9 @@ class MeetupResource(dg.ConfigurableResource):
         if self._redactor is None:
             secrets = (getattr(self, n) for n in SECRET_FIELDS)
             self._redactor = Redactor(secrets, parent=PROCESS_REDACTOR)
+            if self._set("client_id") and self._set("client_secret"):
+                # a token request may carry them as an HTTP basic-auth header
+                self._redactor.add_pair(self._val("client_id"), self._val("client_secret"))
         return self._redactor
 
     def token_provider(self, clock: Clock | None = None) -> TokenProvider:
@@ -267,6 +286,18 @@ class MeetupResource(dg.ConfigurableResource):
             )
         clock = clock or SystemClock()
         source = self.source
+        try:
+            places = parse_places(";".join(self.search_places)) if self.search_places else ()
+        except ValueError as exc:
+            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
+        search = SearchSettings(
+            tuple(self.queries),
+            self.lat,
+            self.lon,
+            self.radius_miles,
+            self.topic_category_id,
+            places,
+        )
         transport = GraphQLTransport(
             http,
             self.url,
@@ -281,22 +312,25 @@ class MeetupResource(dg.ConfigurableResource):
                 request_timeout_s=self.request_timeout_s,
             ),
             max_concurrency=self.max_concurrency,
+            source=self.api_source(),
         )
         return MeetupClient(
             transport,
-            SearchSettings(
-                tuple(self.queries),
-                self.lat,
-                self.lon,
-                self.radius_miles,
-                self.topic_category_id,
-            ),
+            search,
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
                 source=source,
             ),
+            self.sources(search),
         )
+
+    def sources(self, search: SearchSettings) -> Sources:
+        """The configured sources; with none at all, the keyword search (the default)."""
+        network = self._val("pro_network") if self._set("pro_network") else None
+        urlnames = tuple(u.strip() for u in self.group_urlnames if u.strip())
+        wants_search = self.search or not (network or urlnames)
+        return Sources(network, urlnames, search if wants_search else None)
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         if transport is None:

@@ -29,6 +29,7 @@ from meetup_pipeline.sandbox import gql
 from meetup_pipeline.sandbox.auth import OAuthError, TokenAuthority
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.faults import PROXY_ERROR_PAGE, FaultInjector, FaultPlan
+from meetup_pipeline.sandbox.network import build_network
 from meetup_pipeline.sandbox.ratelimit import RateLimiter, rate_limited_error, reset_at
 from meetup_pipeline.sandbox.resolvers import Context
 from meetup_pipeline.sandbox.timefmt import utc_now
@@ -69,6 +70,7 @@ class Sandbox:
         self.config = config
         self.clock = clock
         self.world = build_world(config.seed, config.scale, config.region())
+        self.network = build_network(config.seed, config.network)
         self.limiter = RateLimiter(config.rate_limit, clock)
         self.faults = FaultInjector(config.faults, config.seed)
         self.faults_on = config.faults.any_enabled()
@@ -96,7 +98,8 @@ class Sandbox:
                 )
         plan = self.faults.plan() if self.faults_on else FaultPlan()
         inprocess = request.headers.get(INPROCESS_HEADER) == "1"
-        early = await self._transport_fault(plan, inprocess)
+        key = authorization or (request.client.host if request.client else "anonymous")
+        early = await self._transport_fault(plan, inprocess, key)
         if early is not None:
             return early
         if plan.slow:
@@ -106,14 +109,14 @@ class Sandbox:
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _json({"errors": [{"message": "Request body is not valid JSON"}]}, 400)
         prepared = gql.prepare(body, self.config.first_cap)
-        key = authorization or (request.client.host if request.client else "anonymous")
-        cost = 0 if plan.rate_limited else prepared.cost  # a refused request costs nothing
-        allowed, consumed, reset_in = self.limiter.charge(key, cost)
-        if not allowed or plan.rate_limited:
+        if plan.rate_limited:
+            return self._throttled(key, 200)
+        allowed, consumed, reset_in = self.limiter.charge(key, prepared.cost)
+        if not allowed:
             # resetAt is a real instant clients sleep until: the wall clock, never the
             # simulated "now" of the world (which may be fixed years away).
             err = rate_limited_error(consumed, reset_at(utc_now(), reset_in))
-            mode_429 = not allowed and self.config.rate_limit.mode == "http429"
+            mode_429 = self.config.rate_limit.mode == "http429"
             return _json({"errors": [err]}, 429 if mode_429 else 200)
         ctx = Context(
             self.world,
@@ -121,13 +124,21 @@ class Sandbox:
             self.config.first_cap,
             duplicate_edges=plan.duplicate_edges,
             repeat_cursor=plan.repeat_cursor,
+            network=self.network,
         )
         result = gql.run(prepared, ctx)
         if plan.field_drift:
             result = self.faults.drift(result)
         return Response(FaultInjector.corrupt(_json_bytes(result), plan), media_type=JSON_TYPE)
 
-    async def _transport_fault(self, plan: FaultPlan, inprocess: bool) -> Response | None:
+    def _throttled(self, key: str, status: int) -> Response:
+        """An injected throttle, in Meetup's words: RATE_LIMITED with the points spent and
+        a `resetAt` `throttle_seconds` away (a refused request costs nothing)."""
+        _, consumed, _ = self.limiter.charge(key, 0)
+        wait = self.config.faults.throttle_seconds
+        return _json({"errors": [rate_limited_error(consumed, reset_at(utc_now(), wait))]}, status)
+
+    async def _transport_fault(self, plan: FaultPlan, inprocess: bool, key: str) -> Response | None:
         """Answers that are not GraphQL at all: 5xx, 429, timeout, dropped connection."""
         if plan.timeout:
             if inprocess:  # the transport turns this marker into httpx.ReadTimeout
@@ -139,17 +150,7 @@ class Sandbox:
                 return Response(b"", 502, headers={FAULT_HEADER: "drop"})
             return _DroppedResponse()
         if plan.status == 429:
-            return _json(
-                {
-                    "errors": [
-                        {
-                            "message": "Too many requests, please try again shortly.",
-                            "extensions": {"code": "RATE_LIMITED"},
-                        }
-                    ]
-                },
-                429,
-            )
+            return self._throttled(key, 429)
         if plan.status is not None:
             if plan.status == 503:
                 return _json({"errors": [{"message": "Service Unavailable"}]}, 503)

@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--rate-limit-mode", choices=("graphql", "http429", "off"))
     serve.add_argument("--first-cap", type=int, help="largest page size (default 200)")
+    serve.add_argument("--network", help="the Pro network's urlname (default sandbox-network)")
     serve.add_argument("--client-id", help="require OAuth: this client id ...")
     serve.add_argument("--client-secret", help="... with this secret")
     serve.add_argument("--redirect-uri")
@@ -102,7 +103,7 @@ def config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) 
     except ValueError as exc:
         parser.error(str(exc))
     updates: dict[str, object] = {}
-    for name in ("seed", "scale", "now", "faults"):
+    for name in ("seed", "scale", "now", "faults", "network"):
         if getattr(args, name) is not None:
             updates[name] = getattr(args, name)
     if args.first_cap is not None:

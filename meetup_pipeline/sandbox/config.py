@@ -6,7 +6,9 @@ an offset; unset = wall clock at each request), `MEETUP_SANDBOX_FAULTS` (a fault
 `FaultConfig.parse`), `MEETUP_SANDBOX_RATE_LIMIT` (`graphql`, `http429` or `off`), and
 where the world is: `MEETUP_SANDBOX_LAT`, `MEETUP_SANDBOX_LON`, `MEETUP_SANDBOX_TIMEZONE`,
 each falling back to `MEETUP_SEARCH_LAT`, `MEETUP_SEARCH_LON`, `MEETUP_TIMEZONE` (unset =
-the Bay Area; see `region.py`).
+the Bay Area; see `region.py`), and the Pro network's urlname: `MEETUP_SANDBOX_NETWORK`,
+falling back to `MEETUP_PRO_NETWORK` (unset: `sandbox-network`), so a pipeline pointed at
+any network with no credentials extracts the sandbox's network under that name.
 """
 
 from __future__ import annotations
@@ -80,7 +82,13 @@ class FaultConfig(BaseModel):
     """Chance a burst of 502/503/504 answers starts (then `burst_length` in a row)."""
     burst_length: int = Field(3, ge=1)
     http_429: Probability = 0.0
+    """HTTP 429 with Meetup's RATE_LIMITED error (`consumedPoints`, `resetAt`)."""
     rate_limited: Probability = 0.0
+    """HTTP 200 with Meetup's RATE_LIMITED error."""
+    throttle_seconds: float = Field(2.0, ge=0, le=60)
+    """How far off an injected throttle's `resetAt` is (whole seconds, rounded up): a burst
+    the server sheds, not a spent budget. The real budget's refusals (MEETUP_SANDBOX_RATE_LIMIT)
+    say the end of the token's 60-second window, like Meetup."""
     slow: Probability = 0.0
     slow_seconds: float = Field(2.0, ge=0)
     timeout: Probability = 0.0
@@ -126,7 +134,15 @@ class FaultConfig(BaseModel):
                 values[name] = raw.strip()
             else:
                 known = ", ".join(
-                    (*FAULT_RATES, "burst_length", "slow_seconds", "timeout_seconds", "seed", "all")
+                    (
+                        *FAULT_RATES,
+                        "burst_length",
+                        "slow_seconds",
+                        "timeout_seconds",
+                        "throttle_seconds",
+                        "seed",
+                        "all",
+                    )
                 )
                 raise ValueError(f"unknown fault {name!r} (known: {known})")
         return cls.model_validate(values)
@@ -149,6 +165,8 @@ class SandboxConfig(BaseModel):
     """Centre of the world; None (with `lon` and `timezone`) = the Bay Area."""
     lon: float | None = Field(None, ge=-180, le=180)
     timezone: str | None = None
+    network: str = Field("sandbox-network", min_length=1)
+    """The urlname the Pro network answers to (`network.py`)."""
 
     def region(self) -> SandboxRegion:
         """Where the world is: the Bay Area unless a centre or zone says otherwise."""
@@ -228,5 +246,9 @@ class SandboxConfig(BaseModel):
                 except (ZoneInfoNotFoundError, ValueError):
                     raise ValueError(f"{var}={raw!r} is not an IANA time zone name") from None
                 kwargs["timezone"] = raw
+                break
+        for var in ("MEETUP_SANDBOX_NETWORK", "MEETUP_PRO_NETWORK"):
+            if raw := env.get(var, "").strip():
+                kwargs["network"] = raw
                 break
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -10,7 +10,8 @@ query text and variables:
     cost = 1 + sum over every connection field C whose `edges` are selected of
                (product of the page sizes of the connections enclosing C) * ceil(n_C / 100)
 
-where a connection is a field with a `first` argument, and n = min(first or 20, first_cap).
+where a connection is a field with a `first` argument, and n = min(first or 20, first_cap);
+the network searches take `first` in their `input` and are capped at 5 x first_cap.
 Connections queried only for counts (`totalCount`, `yesCount`...) cost nothing. Examples:
 `groupByUrlname { events(first: 200) { edges ... } }` = 3; `groupSearch(first: 200)` with
 `events(first: 10) { edges }` inside each group = 1 + 2 + 200 = 203.
@@ -179,11 +180,12 @@ def _walk(
             continue
         child_type = get_named_type(field_def.type)
         child_mult = multiplier
-        if "first" in field_def.args:
+        if "first" in field_def.args or "input" in field_def.args:
             selected = {f.name.value for f in _fields(node.selection_set, fragments)}
             if "edges" in selected:
                 n = _first_value(node, values)
-                n = min(DEFAULT_FIRST if n is None else max(0, n), first_cap)
+                cap = first_cap * 5 if "input" in field_def.args else first_cap
+                n = min(DEFAULT_FIRST if n is None else max(0, n), cap)
                 total += multiplier * math.ceil(n / 100)
                 child_mult = multiplier * n
         total += _walk(node.selection_set, child_type, child_mult, fragments, values, first_cap)
@@ -195,4 +197,8 @@ def _first_value(node: FieldNode, values: dict[str, Any]) -> int | None:
         if arg.name.value == "first":
             value = value_from_ast_untyped(arg.value, values)
             return value if isinstance(value, int) else None
+        if arg.name.value == "input":  # the network searches page through `input.first`
+            value = value_from_ast_untyped(arg.value, values)
+            first = value.get("first") if isinstance(value, dict) else None
+            return first if isinstance(first, int) else None
     return None

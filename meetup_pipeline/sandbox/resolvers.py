@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema
 from graphql.language import StringValueNode
 
 from meetup_pipeline.sandbox import catalog
+from meetup_pipeline.sandbox.network import INDEX_BASE, Network
 from meetup_pipeline.sandbox.paging import (
     after_position,
     b64,
@@ -55,10 +57,27 @@ class Context:
     first_cap: int = 200
     duplicate_edges: bool = False
     repeat_cursor: bool = False
+    network: Network | None = None
+    """The Pro network every sandbox serves beside its world (`network.py`)."""
 
     @property
     def now_ts(self) -> float:
         return self.now.timestamp()
+
+    def owner(self, group_index: int) -> World | Network:
+        """Where a group (by index) lives: the region's world, or the network."""
+        if group_index >= INDEX_BASE and self.network is not None:
+            return self.network
+        return self.world
+
+    def group_at(self, group_index: int) -> SimGroup:
+        if group_index >= INDEX_BASE and self.network is not None:
+            return self.network.group_of(group_index)
+        return self.world.groups[group_index]
+
+    def zone_of(self, group_index: int, zone: tzinfo) -> tzinfo:
+        """A chapter's own zone; the world's groups all share the region's."""
+        return zone if group_index >= INDEX_BASE else self.world.region.zone
 
 
 # --- Query -------------------------------------------------------------------------------
@@ -67,18 +86,24 @@ class Context:
 def q_group_by_urlname(_: Any, info: GraphQLResolveInfo, urlname: str) -> SimGroup | None:
     ctx: Context = info.context
     group = ctx.world.group_by_urlname(urlname)
+    if group is None and ctx.network is not None:
+        group = ctx.network.group_by_urlname(urlname)
     return group if group is not None and group.exists_at(ctx.now_ts) else None
 
 
 def q_group(_: Any, info: GraphQLResolveInfo, id: str) -> SimGroup | None:
     ctx: Context = info.context
     group = ctx.world.group_by_id(id)
+    if group is None and ctx.network is not None:
+        group = ctx.network.group_by_id(id)
     return group if group is not None and group.exists_at(ctx.now_ts) else None
 
 
 def q_event(_: Any, info: GraphQLResolveInfo, id: str) -> SimEvent | None:
     ctx: Context = info.context
     event = ctx.world.event_by_id(id)
+    if event is None and ctx.network is not None:
+        event = ctx.network.event_by_id(id)
     return event if event is not None and event.visible_at(ctx.now_ts) else None
 
 
@@ -99,6 +124,8 @@ def q_group_search(
             raise GraphQLError(f"Invalid cursor: {after}")
         offset = int(raw)
     matches = search_groups(ctx.world, filter, ctx.now)
+    if ctx.network is not None:  # the chapters are public groups too (never near the world)
+        matches += search_groups(ctx.network, filter, ctx.now)  # type: ignore[arg-type]
     page = matches[offset : offset + size]
     edges = [{"cursor": b64(str(offset + i + 1)), "node": g} for i, g in enumerate(page)]
     end = offset + len(page)
@@ -180,7 +207,7 @@ def g_events(
         statuses.add(status)
     if not statuses:
         statuses = {"ACTIVE"}  # without a status filter: upcoming events only
-    events, starts = ctx.world.all_events(group)
+    events, starts = ctx.owner(group.index).all_events(group)
     lo, hi = 0, bisect_left(starts, now_ts + 90 * 86400)  # nothing later is visible
     if flt.get("afterDateTime") is not None:
         lo = max(lo, bisect_left(starts, flt["afterDateTime"].timestamp()))
@@ -225,11 +252,11 @@ def _members(group: SimGroup, info: GraphQLResolveInfo) -> int:
 GROUP_FIELDS: dict[str, Any] = {
     "activeTopics": lambda g, i: list(g.topics),
     "city": lambda g, i: g.city.name,
-    "country": lambda g, i: i.context.world.region.country,
-    "state": lambda g, i: i.context.world.region.state,
+    "country": lambda g, i: i.context.world.region.country if g.country is None else g.country,
+    "state": lambda g, i: i.context.world.region.state if g.state is None else g.state,
     "zip": lambda g, i: g.city.zip,
     "events": g_events,
-    "foundedDate": lambda g, i: iso(g.founded_ts, i.context.world.region.zone),
+    "foundedDate": lambda g, i: iso(g.founded_ts, i.context.zone_of(g.index, ZoneInfo(g.timezone))),
     "isPrivate": lambda g, i: g.is_private,
     "joinMode": lambda g, i: g.join_mode,
     "keyGroupPhoto": lambda g, i: (
@@ -288,8 +315,10 @@ def e_rsvps(event: SimEvent, info: GraphQLResolveInfo, **_: Any) -> dict:
 
 EVENT_FIELDS: dict[str, Any] = {
     "createdTime": lambda e, i: iso(e.created_ts, EASTERN),
-    "dateTime": lambda e, i: iso(e.start_ts, i.context.world.region.zone),
-    "endTime": lambda e, i: iso(e.start_ts + e.duration_min * 60, i.context.world.region.zone),
+    "dateTime": lambda e, i: iso(e.start_ts, i.context.zone_of(e.group_index, e.zone)),
+    "endTime": lambda e, i: iso(
+        e.start_ts + e.duration_min * 60, i.context.zone_of(e.group_index, e.zone)
+    ),
     "duration": lambda e, i: iso_duration(e.duration_min),
     "eventType": lambda e, i: e.event_type,
     "eventUrl": lambda e, i: f"https://www.meetup.com/{e.group_urlname}/events/{e.id}/",
@@ -308,13 +337,13 @@ EVENT_FIELDS: dict[str, Any] = {
         "hasPromoCodes": False,
         "refundPolicy": None,
     },
-    "group": lambda e, i: i.context.world.groups[e.group_index],
+    "group": lambda e, i: i.context.group_at(e.group_index),
     "maxTickets": lambda e, i: e.max_tickets,
     "rsvps": e_rsvps,
     "status": lambda e, i: e.status_at(i.context.now_ts),
     "token": lambda e, i: e.id,
     "topics": lambda e, i: _topics_connection(
-        [t for t in i.context.world.groups[e.group_index].topics if t.id in e.topic_ids]
+        [t for t in i.context.group_at(e.group_index).topics if t.id in e.topic_ids]
     ),
     "venues": lambda e, i: list(e.venues),
 }
@@ -356,6 +385,10 @@ def build_sandbox_schema() -> GraphQLSchema:
         "Venue": VENUE_FIELDS,
         "TopicCategory": {"topics": c_topics},
     }
+    from meetup_pipeline.sandbox.network_resolvers import BINDINGS as NETWORK_BINDINGS
+
+    for type_name, fields in NETWORK_BINDINGS.items():
+        bindings.setdefault(type_name, {}).update(fields)
     for type_name, fields in bindings.items():
         gtype = schema.type_map[type_name]
         for field_name, resolver in fields.items():

@@ -99,6 +99,9 @@ class SimGroup:
     has_photo: bool
     timezone: str = "America/Los_Angeles"
     distance_miles: float = 0.0
+    country: str | None = None
+    """None: the region's (a network chapter carries its own, with `state`)."""
+    state: str | None = None
 
     def exists_at(self, now_ts: float) -> bool:
         """Founded at or before `now`."""

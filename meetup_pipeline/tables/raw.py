@@ -5,6 +5,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData(schema="raw")
 
+SOURCES_COMMENT = (
+    "JSON array of every configured source that saw the record, e.g. "
+    '["network:rladies", "search:python@-37.8,145,50"]; null before sources were recorded'
+)
+
 
 def _lineage() -> list[sa.Column]:  # type: ignore[type-arg]
     return [
@@ -22,6 +27,7 @@ raw_events = sa.Table(
     sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
     *_lineage(),
     sa.Column("payload", JSONB, nullable=False, comment="the Event node as received"),
+    sa.Column("sources", JSONB, comment=SOURCES_COMMENT),
     sa.Index("ix_raw_events_partition_date", "partition_date"),
     info={"partition_column": "partition_date"},
     comment="Every event whose start falls on the day, as the API returned it.",
@@ -34,6 +40,7 @@ raw_groups = sa.Table(
     sa.Column("urlname", sa.Text, nullable=False),
     *_lineage(),
     sa.Column("payload", JSONB, nullable=False, comment="the Group node as received"),
+    sa.Column("sources", JSONB, comment=SOURCES_COMMENT),
     sa.Index("ix_raw_groups_partition_date", "partition_date"),
     info={"partition_column": "partition_date"},
     comment="The groups that hosted events on the day, as observed by that extraction.",
@@ -76,6 +83,7 @@ def load_stage() -> sa.Table:
         sa.Column("field", sa.Text),
         sa.Column("reason", sa.Text),
         sa.Column("payload", JSONB, nullable=False),
+        sa.Column("sources", JSONB),
         prefixes=["TEMPORARY"],
         postgresql_on_commit="PRESERVE ROWS",
     )

@@ -65,6 +65,13 @@ def _drop(*keys: str) -> Callable[[Node], None]:
     return mutate
 
 
+def _drop_nested(parent: str, key: str) -> Callable[[Node], None]:
+    def mutate(node: Node) -> None:
+        node[parent].pop(key, None)
+
+    return mutate
+
+
 def _venue(**values: Any) -> Callable[[Node], None]:
     def mutate(node: Node) -> None:
         node["venues"] = [{"id": "hostile-venue", "name": "Hostile venue", **values}]
@@ -134,6 +141,9 @@ EVENT_CASES: list[Case] = [
     Case("extra-fields", "event", "land", _set("displayPhoto", {"id": "1", "nested": [1, 2]})),
     Case("null-status", "event", "reject", _set("status", None), "status"),
     Case("null-group", "event", "land", _set("group", None)),
+    # a broken stub of the group whose connection paged the event is repaired from it
+    Case("null-group-id", "event", "land", _set("group.id", None)),
+    Case("missing-group-urlname", "event", "land", _drop_nested("group", "urlname")),
     Case("venue-without-id", "event", "reject", _venue(id=None), "venues"),
 ]
 

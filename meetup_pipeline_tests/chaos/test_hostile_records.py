@@ -95,6 +95,19 @@ LANDED: dict[str, tuple[str, Any]] = {
         "JOIN raw.raw_events AS r USING (event_id) WHERE event_id = :id",
         True,
     ),
+    # the group it was paged under: a known group, the same one as its template's
+    "null-group-id": (
+        "SELECT g.urlname = r.payload #>> '{group,urlname}' FROM marts.fact_events AS f "
+        "JOIN marts.dim_group AS g USING (group_key) JOIN raw.raw_events AS r USING (event_id) "
+        "WHERE event_id = :id",
+        True,
+    ),
+    "missing-group-urlname": (
+        "SELECT g.group_id = r.payload #>> '{group,id}' FROM marts.fact_events AS f "
+        "JOIN marts.dim_group AS g USING (group_key) JOIN raw.raw_events AS r USING (event_id) "
+        "WHERE event_id = :id",
+        True,
+    ),
 }
 
 

@@ -297,3 +297,30 @@ def test_a_group_that_vanished_is_a_reject(fake, clock) -> None:
     assert [(r.entity, r.payload) for r in result.rejects] == [
         ("group_events", {"urlname": "group-0"})
     ]
+
+
+def test_a_broken_group_stub_is_repaired_only_where_the_group_is_certain(fake, clock) -> None:
+    """Paged under its group's connection, an event's group is known; without that context
+    (no group id) or when the stub names another group, the record stays as sent."""
+    fake.groups_by_query = {"dating": [group_node(0)]}
+    events = _many_events(4)
+    events[0]["group"]["id"] = None
+    events[1]["group"].pop("id")
+    events[2]["group"] = {"id": None, "urlname": "someone-else"}
+    fake.events_by_group = {"group-0": events}
+    window = (_day(2024, 1, 1), _day(2024, 1, 2))
+
+    async def use(client):
+        with_context = await client.group_events("group-0", *window, group_id="1000")
+        without = await client.group_events("group-0", *window)
+        return with_context, without
+
+    (events_in, rejects_in), (events_out, rejects_out) = with_client(fake, clock, use)
+    assert {(e.model.id, e.model.group.id) for e in events_in} == {
+        ("0", "1000"),
+        ("1", "1000"),
+        ("3", "1000"),
+    }
+    assert [(r.record_id, r.field) for r in rejects_in] == [("2", "group.id")]
+    assert sorted(r.record_id for r in rejects_out) == ["0", "1", "2"]
+    assert [e.model.id for e in events_out] == ["3"]

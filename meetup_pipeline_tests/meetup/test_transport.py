@@ -66,6 +66,23 @@ def test_attempt_cap_gives_a_clear_error(fake, clock) -> None:
     assert len(fake.requests) == 3
 
 
+def test_a_request_rides_out_a_long_run_of_failures_with_bounded_backoff(fake, clock) -> None:
+    """At 30% failure (5xx in bursts of three) a page meets long runs of failures; the
+    default budget retries it where it failed, backing off no longer than 8 s a time."""
+    fake.faults = [respond(503), raise_exc(httpx.ReadTimeout), raise_exc(httpx.ReadError)] * 4
+    groups, _, stats = _search(fake, clock)
+    assert len(groups) == 2 and stats.retries == 12 and stats.requests == 13
+    assert max(clock.sleeps) <= 8.0
+
+
+def test_an_api_that_is_down_is_given_up_on_in_about_two_minutes(fake, clock) -> None:
+    fake.faults = [respond(502)] * 100
+    gave_up = r"gave up after 20 attempts \(last problem: HTTP 502"
+    with pytest.raises(MeetupRetryError, match=gave_up):
+        _search(fake, clock)
+    assert len(fake.requests) == 20 and 60 <= sum(clock.sleeps) <= 160
+
+
 def test_overall_deadline_stops_retrying(fake, clock) -> None:
     fake.faults = [respond(500)] * 50
     with pytest.raises(MeetupRetryError, match="overall deadline of 5 s"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -41,3 +42,21 @@ def test_dead_port_names_the_variable(clock: FakeClock, limit: str) -> None:
     assert "check MEETUP_API_URL (unset it to use the offline sandbox)" in message
     assert "Nothing answers at http://127.0.0.1:" in message
     assert SECRET not in message
+
+
+def test_the_in_process_sandbox_is_named_as_the_source_not_a_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every answer of the in-process sandbox dropped: the message names it and its
+    faults, never MEETUP_API_URL (which is not set)."""
+    from meetup_pipeline.resources import SandboxMeetupResource
+
+    monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "drop=1.0")
+    resource = SandboxMeetupResource(queries=["dating"], max_attempts=3)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with pytest.raises(MeetupRetryError) as info:
+        resource.extract_window(start, start + timedelta(days=1))
+    message = str(info.value)
+    assert "gave up after 3 attempts (last problem: connection dropped" in message
+    assert "the in-process sandbox fails only by MEETUP_SANDBOX_FAULTS" in message
+    assert "MEETUP_API_URL" not in message and "meetup-sandbox.invalid" not in message

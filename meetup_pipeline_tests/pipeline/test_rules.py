@@ -60,7 +60,7 @@ def both(engine: sa.Engine) -> tuple[dict[str, Any], dict[str, Any], dict[str, A
     raw_rows = [
         {"event_id": name, "group_id": "g1", "starts_at": datetime.fromisoformat(p["dateTime"]),
          "partition_date": DAY.start_date, "fetched_at": FETCHED, "source": "sandbox",
-         "payload": p}
+         "payload": p, "sources": None}
         for name, p in payloads.items()
     ]  # fmt: skip
     write(engine, TableRows(raw.raw_events, raw_rows), DAY)

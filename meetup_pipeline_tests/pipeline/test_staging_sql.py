@@ -37,6 +37,7 @@ def event(event_id: str, group_id: str, hour: int, **payload: Any) -> dict[str, 
         "fetched_at": FETCHED,
         "source": "sandbox",
         "payload": body,
+        "sources": None,
     }
 
 
@@ -68,7 +69,7 @@ def test_cleaning_rules_and_unknown_members(engine: sa.Engine) -> None:
     }  # fmt: skip
     groups = [
         {"group_id": "g1", "urlname": "bay-singles", "partition_date": DAY.start_date,
-         "fetched_at": FETCHED, "source": "sandbox", "payload": group},
+         "fetched_at": FETCHED, "source": "sandbox", "payload": group, "sources": None},
     ]  # fmt: skip
     write(engine, TableRows(raw.raw_events, events), DAY)
     write(engine, TableRows(raw.raw_groups, groups), DAY)

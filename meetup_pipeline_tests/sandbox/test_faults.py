@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -54,9 +55,14 @@ def test_5xx_bursts_come_in_runs() -> None:
 
 
 def test_http_429() -> None:
-    (response,) = run_inprocess(_faulty(http_429=1.0), [SEARCH])
+    """A 429 says when to come back the way Meetup does: RATE_LIMITED with `resetAt`
+    (no Retry-After header on gql-ext), `throttle_seconds` away."""
+    (response,) = run_inprocess(_faulty(http_429=1.0, throttle_seconds=3), [SEARCH])
     assert response.status_code == 429
-    assert response.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    extensions = response.json()["errors"][0]["extensions"]
+    assert extensions["code"] == "RATE_LIMITED" and "consumedPoints" in extensions
+    reset = datetime.fromisoformat(extensions["resetAt"].replace("Z", "+00:00"))
+    assert 2 <= (reset - datetime.now(UTC)).total_seconds() <= 3.5
     assert "retry-after" not in response.headers
 
 
@@ -68,6 +74,9 @@ def test_rate_limited_error_shape() -> None:
     assert error["message"] == "Too many requests, please try again shortly."
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert {"consumedPoints", "resetAt"} <= set(error["extensions"])
+    reset = datetime.fromisoformat(error["extensions"]["resetAt"].replace("Z", "+00:00"))
+    # an injected throttle is a short burst (throttle_seconds, 2 by default), not a window
+    assert (reset - datetime.now(UTC)).total_seconds() <= 2.5
 
 
 def test_slow_answers_late_but_right() -> None:

@@ -1,0 +1,55 @@
+"""A Pro network alone through every partitioned asset: a real Dagster run, real PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from meetup_pipeline.resources import SandboxMeetupResource
+from meetup_pipeline.tables import raw
+from meetup_pipeline.warehouse.ddl import apply_table
+
+from .conftest import runner_for
+
+
+def test_a_network_alone_loads_its_chapters_and_events(
+    warehouse_url: URL, engine: sa.Engine
+) -> None:
+    meetup = SandboxMeetupResource(pro_network="sandbox-network", search=False)
+    result = runner_for(warehouse_url, meetup)("2024-03-01", "2024-03-14")
+    assert result.success
+    with engine.connect() as conn:
+        raw = conn.execute(sa.text("SELECT count(*), count(DISTINCT event_id) FROM raw.raw_events"))
+        raw_rows, raw_ids = raw.one()
+        sources = conn.execute(sa.text("SELECT DISTINCT sources FROM raw.raw_events")).scalars()
+        facts = conn.execute(sa.text("SELECT count(*) FROM marts.fact_events")).scalar_one()
+        countries = conn.execute(
+            sa.text("SELECT count(DISTINCT country) FROM marts.dim_group WHERE group_key <> -1")
+        ).scalar_one()
+        unknown = conn.execute(
+            sa.text("SELECT count(*) FROM marts.fact_events WHERE group_key = -1")
+        ).scalar_one()
+    assert raw_rows == raw_ids == facts > 30
+    assert list(sources) == [["network:sandbox-network"]]
+    assert countries >= 15 and unknown == 0  # the chapters that met in those two weeks
+
+
+def test_a_warehouse_from_before_gets_the_sources_column_added(engine: sa.Engine) -> None:
+    """The code-owned DDL adds the new nullable column; rows loaded before read null."""
+    with engine.begin() as conn:
+        conn.execute(sa.schema.CreateSchema("raw", if_not_exists=True))
+        raw.raw_events.create(conn)  # then as declared before the column
+        raw.raw_groups.create(conn)
+        conn.execute(sa.text("ALTER TABLE raw.raw_events DROP COLUMN sources"))
+        conn.execute(sa.text("ALTER TABLE raw.raw_groups DROP COLUMN sources"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO raw.raw_groups (group_id, urlname, partition_date, fetched_at, "
+                "source, payload) VALUES ('g1', 'u1', '2024-01-01', now(), 'api', '{}')"
+            )
+        )
+        for table in (raw.raw_events, raw.raw_groups):
+            apply_table(conn, table)
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("raw_groups", schema="raw")}
+        before = conn.execute(sa.text("SELECT sources FROM raw.raw_groups")).scalar_one()
+    assert "sources" in columns and before is None

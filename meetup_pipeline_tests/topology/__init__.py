@@ -1,0 +1,1 @@
+"""The production topology (deploy/) run for real on one machine; see harness.py."""
