@@ -7,10 +7,14 @@ Dagster's own `python_logs.python_log_level: INFO`, so its console logger prints
 project's messages, warnings and errors, and adds `ConsoleHandler`, which sees every event
 of the run and prints:
 
-- one line per step start and end, with partitions, table rows and time;
-- failed checks;
-- at RUN_SUCCESS / RUN_FAILURE a summary: rows per table, checks passed and failed, the
-  dashboard's path and how to open the UI.
+- one line per step start and end, with partitions, table rows and time; a step that
+  runs a check is named after it (`fact_events: keys_resolve`, not Dagster's op name
+  `fact_events_fact_events_keys_resolve`), see `label_check_steps`;
+- failed checks, in the UI's word: FAILED, with "(WARN)" for a check that only warns (the
+  UI's "Failed" with a warning icon);
+- at RUN_SUCCESS / RUN_FAILURE a summary: rows per table (for a failed run, the tables
+  written before it failed, or that none was), checks passed and failed, the dashboard's
+  path and how to open the UI.
 
 `MEETUP_LOG_LEVEL=debug` (what `meetup-pipeline materialize --log-level debug` sets) makes it
 print the DEBUG events too, in Dagster's format: with the INFO ones, every event comes back.
@@ -25,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -59,6 +63,35 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_TAG = "dagster/partition"
 
 
+_CHECK_STEPS: dict[str, str] = {}
+"""Op name of a check step -> its readable label (filled by `label_check_steps`)."""
+
+
+def check_label(asset: str, check: str) -> str:
+    """`fact_events: keys_resolve` for check `fact_events_keys_resolve` on `fact_events`."""
+    prefix = asset.replace("/", "_") + "_"
+    short = check[len(prefix) :] if check.startswith(prefix) and check != prefix else check
+    return f"{asset}: {short}"
+
+
+def label_check_steps(checks: Iterable[dg.AssetChecksDefinition]) -> None:
+    """Name the steps of these checks after their checks in the run's console lines.
+
+    Dagster names a check's step after its op (`<asset>_<check>`, or a multi-check's own
+    name); nothing in the step's events says which check it runs until it has run. The
+    code location registers its checks here when it loads, in the process that runs them.
+    """
+    for checks_def in checks:
+        labels = [
+            check_label(key.asset_key.to_user_string(), key.name) for key in checks_def.check_keys
+        ]
+        _CHECK_STEPS[checks_def.node_def.name] = ", ".join(sorted(labels))
+
+
+def step_label(step_key: str) -> str:
+    return _CHECK_STEPS.get(step_key, step_key)
+
+
 @dataclass
 class StepStats:
     started: float
@@ -80,7 +113,7 @@ class RunSummary:
     table_rows: dict[str, int] = field(default_factory=dict)
     checks_passed: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
-    checks_warned: list[str] = field(default_factory=list)
+    """Labels of failed checks, with " (WARN)" for those that only warn."""
     dashboard: str | None = None
 
 
@@ -148,26 +181,28 @@ class ConsoleHandler(logging.Handler):
             self._say(f"run {meta.get('run_id')} started{_window(meta.get('job_tags') or {})}")
         elif kind == DagsterEventType.STEP_START:
             self.summary.steps[step] = StepStats(started=time.monotonic())
-            self._say(f"{step}: started")
+            self._say(f"{step_label(step)}: started")
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             self._on_materialization(event, step)
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             self._on_check(event)
         elif kind == DagsterEventType.STEP_SUCCESS:
             self.summary.finished_steps += 1
-            self._say(f"{step}: done{self._step_figures(step)}")
+            self._say(f"{step_label(step)}: done{self._step_figures(step)}")
         elif kind == DagsterEventType.STEP_FAILURE:
-            self.summary.failed_steps.append(step)
+            self.summary.failed_steps.append(step_label(step))
             error = event.step_failure_data.error
             reason = error.message.strip().splitlines()[0] if error else "failed"
-            self._say(f"{step}: FAILED{self._step_figures(step)}: {reason}")
+            self._say(f"{step_label(step)}: FAILED{self._step_figures(step)}: {reason}")
         elif kind == DagsterEventType.STEP_SKIPPED:
-            self._say(f"{step}: skipped (an upstream step failed or a blocking check failed)")
+            self._say(
+                f"{step_label(step)}: skipped (an upstream step failed or a blocking check failed)"
+            )
         elif kind == DagsterEventType.ENGINE_EVENT and event.message:
             # the two engine events a person waiting at the terminal needs: a step waiting
             # for a pool slot (once, not every "still blocked"), and dead runs released
             if event.message.startswith(NOTEWORTHY_ENGINE_EVENTS):
-                self._say(f"{step + ': ' if step else ''}{event.message}")
+                self._say(f"{step_label(step) + ': ' if step else ''}{event.message}")
         elif kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
             self._print_summary(meta, kind == DagsterEventType.RUN_SUCCESS)
             with _RUNS_LOCK:
@@ -195,18 +230,18 @@ class ConsoleHandler(logging.Handler):
 
     def _on_check(self, event: DagsterEvent) -> None:
         evaluation = event.asset_check_evaluation_data
-        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        name = check_label(evaluation.asset_key.to_user_string(), evaluation.check_name)
+        warn = evaluation.severity == dg.AssetCheckSeverity.WARN
+        outcome = "passed" if evaluation.passed else "FAILED (WARN)" if warn else "FAILED"
         stats = self.summary.steps.get(event.step_key or "")
         if stats is not None:
-            stats.checks.append("check passed" if evaluation.passed else "check did NOT pass")
+            stats.checks.append(f"check {outcome}")
         if evaluation.passed:
             self.summary.checks_passed.append(name)
-        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-            self.summary.checks_warned.append(name)
-            self._say(f"check {name}: WARNING (did not pass; warns only)")
-        else:
-            self.summary.checks_failed.append(name)
-            self._say(f"check {name}: FAILED")
+            return
+        self.summary.checks_failed.append(f"{name} (WARN)" if warn else name)
+        lines = (evaluation.description or "").strip().splitlines()
+        self._say(f"check {name}: {outcome}" + (f": {lines[0]}" if lines else ""))
 
     def _step_figures(self, step: str) -> str:
         stats = self.summary.steps.get(step)
@@ -231,17 +266,17 @@ class ConsoleHandler(logging.Handler):
             + (f", failed: {', '.join(s.failed_steps)}" if s.failed_steps else ""),
         ]
         if s.table_rows:
-            lines.append("  rows per table:")
+            heading = "rows per table" if success else "tables written before the failure (rows)"
+            lines.append(f"  {heading}:")
             width = max(len(t) for t in s.table_rows)
             lines += [f"    {t:<{width}} {n:>12,}" for t, n in sorted(s.table_rows.items())]
+        elif not success:
+            lines.append("  no table was written")
+        warned = sum(1 for n in s.checks_failed if n.endswith(" (WARN)"))
         checks = f"  checks: {len(s.checks_passed)} passed, {len(s.checks_failed)} failed"
-        if s.checks_warned:
-            checks += f", {len(s.checks_warned)} warned"
-        lines.append(
-            checks
-            + "".join(f"\n    FAILED {n}" for n in s.checks_failed)
-            + "".join(f"\n    WARNED {n}" for n in s.checks_warned)
-        )
+        if warned:
+            checks += f" ({warned} of them WARN: they warn, they block nothing)"
+        lines.append(checks + "".join(f"\n    FAILED {n}" for n in s.checks_failed))
         dashboard = s.dashboard or str(meetup_home() / "dashboard" / "index.html")
         built = "" if s.dashboard else " (not rebuilt by this run)"
         lines.append(f"  dashboard: {dashboard}{built}")

@@ -10,6 +10,7 @@ import dagster as dg
 
 from meetup_pipeline import preflight
 from meetup_pipeline.assets import chosen_dagster_features
+from meetup_pipeline.console import label_check_steps
 from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.resources import meetup_resource_from_env
@@ -25,13 +26,15 @@ with chosen_dagster_features():
 
 partitioned_assets = [raw.raw_meetup, *staging.assets, *marts.partitioned_assets]
 snapshot_assets = [marts.upcoming_events, dashboard.dashboard]
+asset_checks = [*checks.checks, *freshness.freshness_checks]
+label_check_steps(asset_checks)  # the run's console names their steps after them
 
 
 def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definitions:
     """The whole project wired to one warehouse and one Meetup source (tests pass their own)."""
     return dg.Definitions(
         assets=[*partitioned_assets, *snapshot_assets],
-        asset_checks=[*checks.checks, *freshness.freshness_checks],
+        asset_checks=asset_checks,
         jobs=schedules.jobs,
         schedules=schedules.schedules,
         sensors=[*sensors.sensors, *freshness.sensors],

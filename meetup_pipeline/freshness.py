@@ -1,40 +1,54 @@
-"""Freshness: silence is noticed.
+"""Freshness: silence is noticed, where something was asked to keep the data fresh.
 
 A pipeline that stops running raises no error: no run fails, so `run_failure_alert` has
-nothing to say. Dagster's freshness checks turn "nothing happened" into a failed check:
+nothing to say. The freshness checks turn "nothing happened" into a failed check, but only
+for what an automation of this code location was switched on to keep fresh:
 
-- `fact_events`: the newest daily partition (yesterday, Bay Area time) must be
-  materialized by `FACT_EVENTS_DEADLINE_CRON` (04:00 America/Los_Angeles: the daily run
-  starts at 00:15 and takes minutes).
-- `dashboard`: rebuilt within `DASHBOARD_MAX_AGE` (the refresh sensor rebuilds it every
-  3 hours, the daily run once more).
+- `fact_events` is kept fresh by `daily_schedule`. The day due is the newest one the
+  schedule's last run before the deadline (`FACT_EVENTS_DEADLINE_CRON`, 04:00 local; the
+  run starts at 00:15 and takes minutes) loads (`schedules.daily_window`). It is judged only
+  if the schedule was on (in the instance's schedule state) at that run's time.
+- `dashboard` is kept fresh by `upcoming_events_refresh` (every 3 hours): it must be under
+  `DASHBOARD_MAX_AGE` old once that sensor has been on for that long.
 
-Both warn (severity WARN) rather than error: after a backfill of an old window the data
-really is stale next to the wall clock, which is worth a yellow mark and an alert, not a
-red run summary. `freshness_checks_sensor` (Dagster's `build_sensor_for_freshness_checks`)
-runs the checks when they can next turn overdue. A failed check is not a failed run, so
-`freshness_alert` watches their results and sends each new failure to the same
-`MEETUP_ALERT_WEBHOOK_URL` as the failure alerts (same payload shape, same redaction,
-`"status": "STALE"`).
+A warehouse filled by a manual backfill, with no schedule on (the quickstart), is not late:
+the check passes and says why it judged nothing. When data IS late the check fails with
+severity WARN (the UI shows "Failed" with a warning icon, the console "FAILED (WARN)") and
+says which run should have loaded what. Everything about judging lives in `judge_*` below.
+
+The checks keep Dagster's freshness metadata (`dagster/fresh_until_timestamp` ...), so
+`freshness_checks_sensor` (Dagster's `build_sensor_for_freshness_checks`) runs each one
+when it can next turn overdue. A failed check is not a failed run, so `freshness_alert`
+watches their results and sends each new failure to the same `MEETUP_ALERT_WEBHOOK_URL`
+as the failure alerts (same payload shape, same redaction, `"status": "STALE"`), and logs
+it at the check's severity.
 """
-
-from __future__ import annotations
 
 import json
 import logging
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+from dagster._core.event_api import EventLogRecord
+from dagster._core.scheduler.instigation import (
+    InstigatorType,
+    ScheduleInstigatorData,
+    SensorInstigatorData,
+)
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
+from dagster._utils.schedules import get_latest_completed_cron_tick, get_next_cron_tick
 
-from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact
+from meetup_pipeline.schedules import DAILY_CRON, daily_schedule, daily_window
+from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 
 log = logging.getLogger(__name__)
@@ -45,28 +59,228 @@ FACT_EVENTS_DEADLINE_CRON = "0 4 * * *"
 DASHBOARD_MAX_AGE = timedelta(hours=8)
 CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
+CHECK_NAME = "freshness_check"
 
-# Dagster 1.13 marks these builders "superseded" by `FreshnessPolicy`, whose state is kept
-# by a daemon and is neither an asset check nor visible to a sensor; checks are what
+FACT_EVENTS_KEEPER = (daily_schedule.name, InstigatorType.SCHEDULE)
+DASHBOARD_KEEPER = (upcoming_events_refresh.name, InstigatorType.SENSOR)
+"""The automation that keeps each asset fresh: (name, kind), as the instance stores it."""
+
+FRESH_UNTIL = "dagster/fresh_until_timestamp"
+"""Dagster's key: `freshness_checks_sensor` re-runs a passed check once this is past."""
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+
+def on_since(instance: dg.DagsterInstance, name: str, kind: InstigatorType) -> float | None:
+    """When the schedule or sensor `name` was switched on, if it is on now; None if it is
+    off or no daemon ever ran it (its state is stored when the daemon first sees it, or
+    when someone starts it in the UI)."""
+    if instance.schedule_storage is None:  # an ephemeral instance: nothing can be on
+        return None
+    starts: list[float] = []
+    for state in instance.all_instigator_state(instigator_type=kind):
+        if state.instigator_name != name or not state.is_running:
+            continue
+        data = state.instigator_data
+        if isinstance(data, ScheduleInstigatorData):
+            starts.append(data.start_timestamp or 0.0)
+        elif isinstance(data, SensorInstigatorData):
+            starts.append(data.last_sensor_start_timestamp or 0.0)
+        else:
+            starts.append(0.0)  # on, since a time nobody recorded: long enough
+    return min(starts) if starts else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One freshness judgement: what the check result says."""
+
+    passed: bool
+    judged: bool
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _local(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _latest(
+    instance: dg.DagsterInstance, key: str, partition: str | None = None
+) -> EventLogRecord | None:
+    records_filter = dg.AssetRecordsFilter(
+        asset_key=dg.AssetKey(key), asset_partitions=[partition] if partition else None
+    )
+    records = instance.fetch_materializations(records_filter, limit=1).records
+    return records[0] if records else None
+
+
+def judge_fact_events(instance: dg.DagsterInstance, now: datetime) -> Verdict:
+    """Is the day `daily_schedule` was due to load by the last deadline there, if it was on?"""
+    name, kind = FACT_EVENTS_KEEPER
+    deadline = get_latest_completed_cron_tick(FACT_EVENTS_DEADLINE_CRON, now, TIMEZONE)
+    next_deadline = get_next_cron_tick(FACT_EVENTS_DEADLINE_CRON, now, TIMEZONE)
+    run_at = get_latest_completed_cron_tick(DAILY_CRON, deadline, TIMEZONE)
+    window = daily_window(run_at)
+    since = on_since(instance, name, kind)
+    latest = _latest(instance, "fact_events")
+    newest = (
+        f"last materialized: partition {latest.partition_key} at {_local(latest.timestamp)}"
+        if latest
+        else "never materialized"
+    )
+    metadata: dict[str, Any] = {
+        "dagster/freshness_params": dg.MetadataValue.json(
+            {"timezone": TIMEZONE, "deadline_cron": FACT_EVENTS_DEADLINE_CRON, "kept_by": name}
+        ),
+        "dagster/latest_cron_tick_timestamp": dg.MetadataValue.timestamp(deadline.timestamp()),
+        "kept_fresh_by": name,
+        "on_since": dg.MetadataValue.timestamp(since) if since is not None else "off",
+    }
+    if window is None or since is None or since > run_at.timestamp():
+        why = (
+            f"{name} is not running (the daemon, e.g. `dagster dev`, runs it once it is on)"
+            if since is None
+            else f"{name} was switched on at {_local(since)}, after its run of "
+            f"{_local(run_at.timestamp())}"
+        )
+        metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(next_deadline.timestamp())
+        return Verdict(
+            passed=True,
+            judged=False,
+            description=f"Not judged: {why}, so no day is due yet ({newest}).",
+            metadata=metadata,
+        )
+    due = window[1]
+    record = _latest(instance, "fact_events", due)
+    metadata["due_partition"] = due
+    if record is not None:
+        metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(next_deadline.timestamp())
+        metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(record.timestamp)
+        return Verdict(
+            passed=True,
+            judged=True,
+            description=f"Fresh: partition {due} is loaded, as {name} must by "
+            f"{_local(deadline.timestamp())}.",
+            metadata=metadata,
+        )
+    metadata["dagster/overdue_seconds"] = now.timestamp() - deadline.timestamp()
+    if latest is not None:
+        metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(latest.timestamp)
+    return Verdict(
+        passed=False,
+        judged=True,
+        description=f"Late: partition {due} is not loaded, though {name} has been on since "
+        f"{_local(since)} and its run of {_local(run_at.timestamp())} should have loaded it "
+        f"by {_local(deadline.timestamp())} ({newest}).",
+        metadata=metadata,
+    )
+
+
+def judge_dashboard(instance: dg.DagsterInstance, now: datetime) -> Verdict:
+    """Was the dashboard rebuilt within `DASHBOARD_MAX_AGE`, if its refresh sensor has been
+    on for at least that long?"""
+    name, kind = DASHBOARD_KEEPER
+    since = on_since(instance, name, kind)
+    bound = now - DASHBOARD_MAX_AGE
+    latest = _latest(instance, "dashboard")
+    built = f"last built {_local(latest.timestamp)}" if latest else "never built"
+    metadata: dict[str, Any] = {
+        "dagster/freshness_params": dg.MetadataValue.json(
+            {
+                "timezone": TIMEZONE,
+                "lower_bound_delta_seconds": DASHBOARD_MAX_AGE.total_seconds(),
+                "kept_by": name,
+            }
+        ),
+        "dagster/freshness_lower_bound_timestamp": dg.MetadataValue.timestamp(bound.timestamp()),
+        "kept_fresh_by": name,
+        "on_since": dg.MetadataValue.timestamp(since) if since is not None else "off",
+    }
+    if latest is not None:
+        metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(latest.timestamp)
+    if since is None or since > bound.timestamp():
+        why = (
+            f"{name} is not running (the daemon, e.g. `dagster dev`, runs it once it is on), "
+            f"so nothing keeps the dashboard under {_hours(DASHBOARD_MAX_AGE)} old"
+            if since is None
+            else f"{name} has been on only since {_local(since)}, "
+            f"less than {_hours(DASHBOARD_MAX_AGE)}"
+        )
+        judged_from = (since or now.timestamp()) + DASHBOARD_MAX_AGE.total_seconds()
+        metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(judged_from)
+        return Verdict(
+            passed=True,
+            judged=False,
+            description=f"Not judged: {why} ({built}).",
+            metadata=metadata,
+        )
+    if latest is not None and latest.timestamp >= bound.timestamp():
+        until = latest.timestamp + DASHBOARD_MAX_AGE.total_seconds()
+        metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(until)
+        return Verdict(
+            passed=True,
+            judged=True,
+            description=f"Fresh: {built}, within {_hours(DASHBOARD_MAX_AGE)}.",
+            metadata=metadata,
+        )
+    return Verdict(
+        passed=False,
+        judged=True,
+        description=f"Late: {built}, though {name} has been on since {_local(since)} and "
+        f"rebuilds it every few hours; the bound is {_hours(DASHBOARD_MAX_AGE)}.",
+        metadata=metadata,
+    )
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:g} hours"
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+
+def _result(verdict: Verdict) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=verdict.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=verdict.description,
+        metadata={**verdict.metadata, "judged": verdict.judged},
+    )
+
+
+@dg.asset_check(
+    asset="fact_events",
+    name=CHECK_NAME,
+    description=(
+        "The day daily_schedule was due to load by 04:00 local is there; judged only while "
+        "the schedule is on (warns)."
+    ),
+)
+def fact_events_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    return _result(judge_fact_events(context.instance, datetime.now(UTC)))
+
+
+@dg.asset_check(
+    asset="dashboard",
+    name=CHECK_NAME,
+    description=(
+        f"The dashboard is under {_hours(DASHBOARD_MAX_AGE)} old; judged once "
+        "upcoming_events_refresh has been on that long (warns)."
+    ),
+)
+def dashboard_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    return _result(judge_dashboard(context.instance, datetime.now(UTC)))
+
+
+freshness_checks: list[dg.AssetChecksDefinition] = [fact_events_freshness, dashboard_freshness]
+
+# Dagster 1.13 marks this builder "superseded" by `FreshnessPolicy`, whose state is kept by a
+# daemon and is neither an asset check nor visible to a sensor; checks are what
 # `dagster asset check`, the UI's check history and the alert sensor below work with.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*superseded.*")
-    fact_events_freshness = dg.build_time_partition_freshness_checks(
-        assets=[dg.AssetKey("fact_events")],
-        deadline_cron=FACT_EVENTS_DEADLINE_CRON,
-        timezone=TIMEZONE,
-        severity=dg.AssetCheckSeverity.WARN,
-    )
-    dashboard_freshness = dg.build_last_update_freshness_checks(
-        assets=[dg.AssetKey("dashboard")],
-        lower_bound_delta=DASHBOARD_MAX_AGE,
-        timezone=TIMEZONE,
-        severity=dg.AssetCheckSeverity.WARN,
-    )
-    freshness_checks: list[dg.AssetChecksDefinition] = [
-        *fact_events_freshness,
-        *dashboard_freshness,
-    ]
     freshness_checks_sensor = dg.build_sensor_for_freshness_checks(
         freshness_checks=freshness_checks,
         minimum_interval_seconds=CHECK_INTERVAL_S,
@@ -79,24 +293,25 @@ def freshness_check_keys() -> list[dg.AssetCheckKey]:
     return [key for check in freshness_checks for key in check.check_keys]
 
 
+def severity_of(record: AssetCheckExecutionRecord) -> dg.AssetCheckSeverity:
+    evaluation = record.event.asset_check_evaluation if record.event else None
+    return evaluation.severity if evaluation else dg.AssetCheckSeverity.ERROR
+
+
 def stale_alert(record: AssetCheckExecutionRecord) -> dict[str, Any]:
     """The webhook body for one failed freshness check (shaped like the failure alerts)."""
     evaluation = record.event.asset_check_evaluation if record.event else None
-    metadata = evaluation.metadata if evaluation else {}
     description = evaluation.description if evaluation and evaluation.description else ""
     asset = record.key.asset_key.to_user_string()
-    details = ", ".join(
-        f"{name}={getattr(value, 'value', value)}"
-        for name, value in sorted(metadata.items())
-        if name.startswith("dagster/")
-    )
+    severity = severity_of(record).value
     text = (
-        f"Data is late: {asset} failed its freshness check {record.key.name}. "
-        f"{description.rstrip('.')}." + (f" ({details})" if details else "")
+        f"Data is late: {asset} failed its freshness check {record.key.name} "
+        f"(severity {severity}). {description.rstrip('.')}."
     )
     return {
         "text": redact(text),
         "status": "STALE",
+        "severity": severity,
         "asset": asset,
         "check": record.key.name,
         "run_id": record.run_id,
@@ -121,8 +336,8 @@ def new_failures(
     minimum_interval_seconds=ALERT_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        f"Each new failure of a freshness check: a summary in the tick log, and a JSON POST "
-        f"to ${WEBHOOK_ENV} when it is set."
+        f"Each new failure of a freshness check: a summary in the tick log at the check's "
+        f"severity, and a JSON POST to ${WEBHOOK_ENV} when it is set."
     ),
 )
 def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
@@ -135,7 +350,9 @@ def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     for record in failures:
         payload = stale_alert(record)
-        context.log.error(payload["text"])
+        # the check's own severity: a WARN check is a warning here as in the UI and console
+        warn = severity_of(record) == dg.AssetCheckSeverity.WARN
+        context.log.log(logging.WARNING if warn else logging.ERROR, payload["text"])
         if url:
             outcome = post_alert(url, payload)
             level = logging.INFO if outcome.startswith("delivered") else logging.WARNING

@@ -25,6 +25,7 @@ from meetup_pipeline.assets import reject_rate
 from meetup_pipeline.assets.partitions import daily, single_run
 from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
+from meetup_pipeline.partition_metadata import add_partition_row_counts
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
@@ -121,8 +122,12 @@ def raw_meetup(
         stream.stats.requests,
     )
     common = {"source": stream.source, **stream.stats.as_dict()}
+    step, keys = context.get_step_execution_context(), context.partition_keys
     for table in (raw.raw_groups, raw.raw_events, raw.raw_rejects):
-        meta = {**common, **_written(table, results[table.name], warehouse)}
+        result = results[table.name]
+        meta = {**common, **_written(table, result, warehouse)}
+        if result.rows_by_day is not None:  # each partition's own rows
+            add_partition_row_counts(step, dg.AssetKey(table.name), keys, result.rows_by_day)
         if table is raw.raw_rejects:
             meta["reject_rate"] = stream.reject_rate
         yield dg.Output(None, table.name, metadata=meta)
@@ -133,7 +138,6 @@ def _written(table: Any, result: WriteResult, warehouse: Warehouse) -> dict[str,
     """What the IO manager reports for its writes, for the three tables written here."""
     return {
         "dagster/row_count": result.table_rows,
-        "dagster/partition_row_count": result.window_rows,
         "dagster/table_name": table.fullname,
         "dagster/column_schema": column_schema(table),
         "rows_written": result.written,

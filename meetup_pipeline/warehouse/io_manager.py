@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
+from meetup_pipeline.partition_metadata import add_partition_row_counts
 from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.relations import (
@@ -60,13 +61,21 @@ class PostgresIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(
             {
                 "dagster/row_count": result.table_rows,
-                "dagster/partition_row_count": result.window_rows,
                 "dagster/table_name": table.fullname,
                 "dagster/column_schema": column_schema(table),
                 "rows_written": result.written,
                 "warehouse": self.warehouse.describe(),
             }
         )
+        if result.rows_by_day is not None:
+            # each partition's own rows; a merged or rebuilt table has none of its own per
+            # day and says only its `dagster/row_count`
+            add_partition_row_counts(
+                context.step_context,
+                context.asset_key,
+                context.asset_partition_keys,
+                result.rows_by_day,
+            )
 
     def load_input(self, context: dg.InputContext) -> Any:
         upstream = context.upstream_output

@@ -42,6 +42,11 @@ class Window:
         return cls(start=time_window.start, end=time_window.end)
 
     @property
+    def timezone(self) -> str:
+        """The IANA name of the window's zone: the days are local days there."""
+        return str(getattr(self.start.tzinfo, "key", None) or self.start.tzname())
+
+    @property
     def start_date(self) -> date:
         return self.start.date()
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -42,6 +43,9 @@ class WriteResult:
     written: int
     window_rows: int
     table_rows: int
+    rows_by_day: dict[date, int] | None = None
+    """Rows of the window per local day (days with none left out); None when the write
+    was not by window (a merged or rebuilt table has no rows of its own per day)."""
 
 
 def lock_table(conn: Connection, table: sa.Table) -> None:
@@ -185,7 +189,7 @@ def replace_window_with_rows(
     lock_table(conn, table)
     _delete(conn, table, where)
     written = copy_rows(conn, table, list(table.columns), rows, window)
-    return _result(conn, table, where, written)
+    return _result(conn, table, where, written, window)
 
 
 def replace_window_with_select(
@@ -201,7 +205,7 @@ def replace_window_with_select(
     if where is not None and table.info.get("moves_between_partitions"):
         select_sql = _delete_moved(conn, table, select_sql, params, where)
     written = _insert_select(conn, table, select_sql, params)
-    result = _result(conn, table, where, written)
+    result = _result(conn, table, where, written, window)
     if window is not None and result.window_rows != written:
         raise WarehouseWriteError(
             f"{table.fullname}: the SELECT produced {written - result.window_rows} rows outside "
@@ -376,9 +380,34 @@ def _merge_sql(
     )
 
 
+def rows_per_day(
+    conn: Connection, table: sa.Table, where: sa.ColumnElement[bool], window: Window
+) -> dict[date, int]:
+    """The window's rows per local day: one GROUP BY over the window, whatever its length.
+
+    Table-generic like `_count`, so built with SQLAlchemy Core (identifiers from the
+    table's declaration, every value bound) rather than kept as a file in `sql/`.
+    """
+    column = table.c[table.info["partition_column"]]
+    day: sa.ColumnElement[Any] = column
+    if partition_kind_of(column) == "timestamp":
+        day = sa.cast(sa.func.timezone(window.timezone, column), sa.Date)
+    stmt = sa.select(day.label("day"), sa.func.count()).where(where).group_by(day)
+    return {row[0]: int(row[1]) for row in conn.execute(stmt)}
+
+
 def _result(
-    conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None, written: int
+    conn: Connection,
+    table: sa.Table,
+    where: sa.ColumnElement[bool] | None,
+    written: int,
+    window: Window | None = None,
 ) -> WriteResult:
     total = _count(conn, table, None)
-    in_window = total if where is None else _count(conn, table, where)
-    return WriteResult(written=written, window_rows=in_window, table_rows=total)
+    if where is None or window is None:
+        in_window = total if where is None else _count(conn, table, where)
+        return WriteResult(written=written, window_rows=in_window, table_rows=total)
+    by_day = rows_per_day(conn, table, where, window)
+    return WriteResult(
+        written=written, window_rows=sum(by_day.values()), table_rows=total, rows_by_day=by_day
+    )

@@ -103,8 +103,12 @@ class DagsterDev:
         pytest.fail(f"timed out waiting for {what} (last: {last!r})\n{self.log_tail()}")
 
 
-@pytest.fixture
-def dagster_dev(monkeypatch: pytest.MonkeyPatch) -> Iterator[DagsterDev]:
+@contextlib.contextmanager
+def dagster_dev_session(
+    monkeypatch: pytest.MonkeyPatch,
+    before: Callable[[dict[str, str], Path], None] | None = None,
+) -> Iterator[DagsterDev]:
+    """`dagster dev` on a new home; `before(env, cwd)` runs first (e.g. the quickstart)."""
     # mkdtemp, not tmp_path: the embedded server may run as another user (tests run as
     # root) and a concurrent pytest session resets /tmp/pytest-of-root to 0700.
     root = reachable_tempdir("meetup-ui-test-")
@@ -125,25 +129,35 @@ def dagster_dev(monkeypatch: pytest.MonkeyPatch) -> Iterator[DagsterDev]:
     for name in CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
 
-    port = free_port()
-    log_path = root / "dagster-dev.log"
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [str(DAGSTER), "dev", "-m", "meetup_pipeline.definitions", *HOST_PORT, str(port)],
-            cwd=cwd,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc: subprocess.Popen[bytes] | None = None
     try:
+        if before is not None:
+            before(env, cwd)
+        port = free_port()
+        log_path = root / "dagster-dev.log"
+        with log_path.open("wb") as log_file:
+            proc = subprocess.Popen(
+                [str(DAGSTER), "dev", "-m", "meetup_pipeline.definitions", *HOST_PORT, str(port)],
+                cwd=cwd,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         yield DagsterDev(f"http://127.0.0.1:{port}", log_path, home)
     finally:
-        _stop_group(proc)
+        if proc is not None:
+            _stop_group(proc)
         # The embedded server outlives `dagster dev` by design; this test started it.
         if (home / "pgdata").exists():
             stop_server(home / "pgdata")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def dagster_dev(monkeypatch: pytest.MonkeyPatch) -> Iterator[DagsterDev]:
+    with dagster_dev_session(monkeypatch) as ui:
+        yield ui
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -1,5 +1,6 @@
 """The IO manager inside real Dagster runs: partitions, ranges, inputs, metadata, URL choice."""
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,12 @@ from meetup_pipeline_tests.warehouse.tables import event_rows, events_table
 DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="America/Los_Angeles")
 EVENTS = events_table()
 COPY = events_table(name="events_daily_copy")
+VARIED = events_table(name="events_varied")
+
+
+def per_day(day: date) -> int:
+    """A different count each day, and none on the 15th."""
+    return 0 if day.day == 15 else day.day % 4 + 1
 
 
 @dg.asset(
@@ -57,6 +64,17 @@ def event_titles(events: list) -> None:  # type: ignore[type-arg]
 
 
 _SEEN: list[list[str]] = []
+
+
+@dg.asset(partitions_def=DAILY, backfill_policy=dg.BackfillPolicy.single_run())
+def events_varied(context: dg.AssetExecutionContext) -> TableRows:
+    tw = context.partition_time_window
+    rows: list[dict[str, Any]] = []
+    day = tw.start
+    while day < tw.end:
+        rows += event_rows(day, day + timedelta(days=1), per_day=per_day(day.date()))
+        day += timedelta(days=1)
+    return TableRows(VARIED, [r for r in rows if r["starts_at"] < tw.end])
 
 
 def defs_for(url: URL | None) -> dg.Definitions:
@@ -167,3 +185,37 @@ def test_read_rows_is_bounded(warehouse_url: URL) -> None:
     with pytest.raises(WarehouseWriteError, match="more than 49 rows"):
         read_rows(engine, relation, limit=49)
     engine.dispose()
+
+
+def test_each_partition_of_a_range_says_its_own_row_count(warehouse_url: URL) -> None:
+    """A range run writes one window; each partition's materialization carries that day's
+    rows (the UI's `dagster/partition_row_count`), not the window's, across DST."""
+    warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
+    defs = dg.Definitions(
+        assets=[events_varied], resources={"io_manager": PostgresIOManager(warehouse=warehouse)}
+    )
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        tags={
+            "dagster/asset_partition_range_start": "2024-03-01",
+            "dagster/asset_partition_range_end": "2024-03-31",
+        }
+    )
+    assert result.success
+    mats = result.asset_materializations_for_node("events_varied")
+    said = {m.partition: m.metadata["dagster/partition_row_count"].value for m in mats}
+    engine = sa.create_engine(warehouse_url)
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT (starts_at AT TIME ZONE 'America/Los_Angeles')::date::text, "
+                    "count(*) FROM raw.events_varied GROUP BY 1"
+                )
+            ).all()
+        )
+    engine.dispose()
+    days = [date(2024, 3, d) for d in range(1, 32)]
+    assert said == {d.isoformat(): per_day(d) for d in days}
+    assert said == {d.isoformat(): stored.get(d.isoformat(), 0) for d in days}
+    assert said["2024-03-15"] == 0 and said["2024-03-10"] == 3  # none; the DST day
+    assert all(m.metadata["dagster/row_count"].value == sum(said.values()) for m in mats)

@@ -330,7 +330,8 @@ function dayLabel(day) {
   return MONTHS[dt.getUTCMonth()] + " " + dt.getUTCDate();
 }
 
-function trend() {
+const TREND_HEIGHT = 200;
+function trend(chartHeight) {
   const el = body("trend");
   const lo0 = state.range ? state.range[0] : 0,
     hi0 = state.range ? state.range[1] : NM - 1;
@@ -371,7 +372,7 @@ function trend() {
   el.parentNode.dataset.grain = grain;
   const n = hi - lo + 1,
     width = widthOf(el, 600),
-    height = 200,
+    height = Math.max(TREND_HEIGHT, Math.floor(chartHeight || 0)),
     pad = { l: 44, r: 8, t: 8, b: 22 };
   const iw = width - pad.l - pad.r,
     ih = height - pad.t - pad.b;
@@ -440,6 +441,20 @@ function trend() {
     it.appendChild(document.createTextNode(t));
   });
   setTotal("trend", total, marks);
+}
+// The trend shares its row with the word cloud, and the taller card sets the row's height:
+// a cloud of fifty words left ~250 px empty under a 200 px chart. Once every view is drawn,
+// the chart grows into whatever room its card has below it (none on narrow screens, where
+// each card has its own row).
+function fitTrend() {
+  const card = document.querySelector('[data-view="trend"]');
+  const el = card.querySelector(".body"),
+    svg = el.querySelector("svg");
+  if (!svg) return;
+  const pad = parseFloat(getComputedStyle(card).paddingBottom);
+  const inner = card.getBoundingClientRect().bottom - pad;
+  const spare = Math.floor(inner - el.getBoundingClientRect().bottom);
+  if (spare > 4) trend(svg.height.baseVal.value + spare);
 }
 // An array read as a[k] for k in [offset, offset + length): the finer grains' bucket keys.
 function offsetBy(arr, offset) {

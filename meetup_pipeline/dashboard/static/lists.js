@@ -44,11 +44,13 @@ function modes() {
   let a0 = -Math.PI / 2,
     marks = 0;
   const legend = h("div", { class: "legend" }, wrap);
+  // One figure per slice, written once: the legend and the centre show the same text.
+  const pct = (k) => (sum ? ((100 * counts[k]) / sum).toFixed(1) + "%" : "–");
   DATA.modes.forEach((name, k) => {
     const share = sum ? counts[k] / sum : 0;
     const item = h("div", {}, legend);
     h("i", {}, item).style.background = MODE_COLORS[k];
-    item.appendChild(document.createTextNode(name + " · " + (100 * share).toFixed(1) + "%"));
+    item.appendChild(document.createTextNode(name + " · " + pct(k)));
     if (!counts[k]) return;
     const a1 = a0 + share * 2 * Math.PI - (share === 1 ? 1e-6 : 0);
     const large = a1 - a0 > Math.PI ? 1 : 0;
@@ -88,13 +90,10 @@ function modes() {
     a0 = a1;
     marks++;
   });
-  s(
-    "text",
-    { class: "big", "text-anchor": "middle", y: 4 },
-    g,
-    sum ? Math.round((100 * (counts[1] + counts[2])) / sum) + "%" : "–",
-  );
-  s("text", { "text-anchor": "middle", y: 20 }, g, "online");
+  // The centre is the Online slice, exactly as its legend line says it: hybrid events have
+  // their own slice and line, so they are not counted as online here.
+  s("text", { class: "big", "text-anchor": "middle", y: 4 }, g, pct(1));
+  s("text", { "text-anchor": "middle", y: 20 }, g, DATA.modes[1].toLowerCase());
   setTotal("modes", sum, marks);
 }
 

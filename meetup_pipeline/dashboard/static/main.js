@@ -21,6 +21,7 @@ function update() {
     chapterTable();
   } else groupTable();
   upcoming();
+  fitTrend();
   document.body.dataset.ready = "1";
 }
 
