@@ -101,8 +101,12 @@ def fact_row(e: SimEvent, now: datetime) -> dict[str, Any]:
         "fee_amount": Decimal(str(e.fee[0])) if e.fee else None,
         "fee_currency": e.fee[1] if e.fee else None, "duration_minutes": e.duration_min,
         "max_tickets": e.max_tickets, "created_at": datetime.fromtimestamp(e.created_ts, UTC),
-        "observed_at": now,
+        "observed_at": now, "utc_offset_minutes": _offset_minutes(start), "timezone": None,
     }  # fmt: skip
+
+
+def _offset_minutes(start: datetime) -> int:
+    return int((start.utcoffset() or timedelta(0)).total_seconds() // 60)
 
 
 def upcoming_row(e: SimEvent, world: World, now: datetime) -> dict[str, Any]:
@@ -121,6 +125,7 @@ def upcoming_row(e: SimEvent, world: World, now: datetime) -> dict[str, Any]:
         "rsvp_yes_count": e.yes, "waitlist_count": e.waitlist,
         "fee_amount": Decimal(str(e.fee[0])) if e.fee else None,
         "fee_currency": e.fee[1] if e.fee else None, "snapshot_at": now,
+        "utc_offset_minutes": _offset_minutes(e.date_time),
     }  # fmt: skip
 
 

@@ -1,70 +1,24 @@
-"""The date dimension's rows: calendar attributes and US federal holidays by their rules.
+"""The date dimension's rows (a calendar, the same date in every zone) and the public
+holidays of each country, from the maintained `holidays` package.
 
-Holidays follow 5 U.S.C. 6103 as in force for each year (Juneteenth from 2021, Martin
-Luther King Jr. Day from 1986). A holiday on a Saturday is observed the Friday before and
-one on a Sunday the Monday after, so New Year's Day 2022 (a Saturday) is observed on
-Friday 2021-12-31, in the previous year.
+A day is a local day: an event's `date_key` is the date it starts in its own zone, so a
+holiday applies to an event when it is a holiday of the event's group's country on that
+date (`marts.dim_holiday`, keyed by date and country). Observed days off count: New
+Year's Day 2022 (a Saturday) was observed in the US on Friday 2021-12-31, in the previous
+year, and such a day is marked `is_observed`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
+
+import holidays
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 ]  # fmt: skip
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    """The n-th `weekday` (Monday 0) of a month; n = -1 is the last one."""
-    if n > 0:
-        first = date(year, month, 1)
-        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-    last = (date(year, month + 1, 1) if month < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def federal_holidays(year: int) -> dict[date, str]:
-    """The holidays' own dates in `year`."""
-    days = {
-        date(year, 1, 1): "New Year's Day",
-        _nth_weekday(year, 2, 0, 3): "Washington's Birthday",
-        _nth_weekday(year, 5, 0, -1): "Memorial Day",
-        date(year, 7, 4): "Independence Day",
-        _nth_weekday(year, 9, 0, 1): "Labor Day",
-        _nth_weekday(year, 10, 0, 2): "Columbus Day",
-        date(year, 11, 11): "Veterans Day",
-        _nth_weekday(year, 11, 3, 4): "Thanksgiving Day",
-        date(year, 12, 25): "Christmas Day",
-    }
-    if year >= 1986:
-        days[_nth_weekday(year, 1, 0, 3)] = "Birthday of Martin Luther King, Jr."
-    if year >= 2021:
-        days[date(year, 6, 19)] = "Juneteenth National Independence Day"
-    return days
-
-
-def _observed(day: date) -> date:
-    if day.weekday() == 5:
-        return day - timedelta(days=1)
-    if day.weekday() == 6:
-        return day + timedelta(days=1)
-    return day
-
-
-@cache
-def days_off(year: int) -> dict[date, str]:
-    """Days off observed in `year` (including next year's New Year's Day on Dec 31)."""
-    out: dict[date, str] = {}
-    for y in (year, year + 1):
-        for day, name in federal_holidays(y).items():
-            observed = _observed(day)
-            if observed.year == year:
-                out[observed] = name if observed == day else f"{name} (observed)"
-    return out
 
 
 def week_of_month(day: date) -> int:
@@ -75,8 +29,6 @@ def week_of_month(day: date) -> int:
 
 def date_row(day: date) -> dict[str, Any]:
     iso = day.isocalendar()
-    holidays = federal_holidays(day.year)
-    observed = days_off(day.year)
     return {
         "date_key": day.year * 10000 + day.month * 100 + day.day,
         "date_day": day,
@@ -97,9 +49,6 @@ def date_row(day: date) -> dict[str, Any]:
         "iso_week": iso.week,
         "week_of_month": week_of_month(day),
         "is_weekend": day.weekday() >= 5,
-        "holiday_name": holidays.get(day) or observed.get(day),
-        "is_holiday": day in holidays,
-        "is_day_off": day in observed,
     }
 
 
@@ -109,3 +58,38 @@ def date_rows(start: date, end: date) -> Iterator[dict[str, Any]]:
     while day < end:
         yield date_row(day)
         day += timedelta(days=1)
+
+
+HOLIDAY_LANGUAGE = "en_US"
+"""Names in English where the package has them (otherwise in the country's language)."""
+
+
+def supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+def holiday_rows(countries: Iterable[str], years: Iterable[int]) -> Iterator[dict[str, Any]]:
+    """One row per (day, country) that is a public holiday there or a day off in lieu.
+
+    Countries the package does not know (or a blank) have no rows; a fact on such a day
+    simply finds no holiday.
+    """
+    known = supported_countries()
+    span = sorted(set(years))
+    for country in sorted({c for c in countries if c in known}):
+        with_observed = holidays.country_holidays(
+            country, years=span, observed=True, language=HOLIDAY_LANGUAGE
+        )
+        actual = holidays.country_holidays(
+            country, years=span, observed=False, language=HOLIDAY_LANGUAGE
+        )
+        for day, name in sorted(with_observed.items()):
+            if day.year not in span:
+                continue
+            yield {
+                "date_key": day.year * 10000 + day.month * 100 + day.day,
+                "country": country,
+                "date_day": day,
+                "holiday_name": name,
+                "is_observed": day not in actual,
+            }

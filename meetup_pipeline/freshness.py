@@ -4,10 +4,11 @@ A pipeline that stops running raises no error: no run fails, so `run_failure_ale
 nothing to say. The freshness checks turn "nothing happened" into a failed check, but only
 for what an automation of this code location was switched on to keep fresh:
 
-- `fact_events` is kept fresh by `daily_schedule`. The day due is the newest one the
-  schedule's last run before the deadline (`FACT_EVENTS_DEADLINE_CRON`, 04:00 local; the
-  run starts at 00:15 and takes minutes) loads (`schedules.daily_window`). It is judged only
-  if the schedule was on (in the instance's schedule state) at that run's time.
+- `fact_events` is kept fresh by `daily_schedule`. The day due is the newest local day D
+  whose deadline has passed: 04:00 on D+1 wherever the warehouse has groups
+  (`localdays.day_ended_at` over the zones of `dim_group`; for one region, yesterday by
+  04:00 local). It is judged only if the schedule was on (in the instance's schedule state)
+  at the tick that asks for D: its first tick after D has ended everywhere.
 - `dashboard` is kept fresh by `upcoming_events_refresh` (every 3 hours): it must be under
   `DASHBOARD_MAX_AGE` old once that sensor has been on for that long.
 
@@ -30,7 +31,7 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,17 +46,22 @@ from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
-from dagster._utils.schedules import get_latest_completed_cron_tick, get_next_cron_tick
+from dagster._utils.schedules import get_next_cron_tick
 
-from meetup_pipeline.schedules import DAILY_CRON, daily_schedule, daily_window
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.localdays import day_ended_at, newest_ended_day
+from meetup_pipeline.schedules import DAILY_SCHEDULE_CRON, daily_schedule
 from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh
 from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline.warehouse.zones import warehouse_zones
 
 log = logging.getLogger(__name__)
 
 TIMEZONE = LOCAL_TIMEZONE
-"""The region's day (MEETUP_TIMEZONE): yesterday and 04:00 are local."""
-FACT_EVENTS_DEADLINE_CRON = "0 4 * * *"
+"""The warehouse's clock (MEETUP_TIMEZONE): how times are labelled, when the schedule ticks."""
+FACT_EVENTS_DEADLINE = time(4)
+"""Local wall time on D+1 by which day D must be in, wherever the warehouse has groups."""
 DASHBOARD_MAX_AGE = timedelta(hours=8)
 CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
@@ -116,13 +122,24 @@ def _latest(
     return records[0] if records else None
 
 
-def judge_fact_events(instance: dg.DagsterInstance, now: datetime) -> Verdict:
-    """Is the day `daily_schedule` was due to load by the last deadline there, if it was on?"""
+def due_day(now: datetime, zones: Sequence[ZoneInfo]) -> date | None:
+    """The newest local day whose deadline has passed at `now` (never newer than the
+    partitions' newest day), or None before the first partition is due."""
+    with dg.partition_loading_context(effective_dt=now):
+        last_key = daily.get_last_partition_key()
+    if last_key is None:
+        return None
+    day = min(date.fromisoformat(last_key), newest_ended_day(now, zones, FACT_EVENTS_DEADLINE))
+    return day if day.isoformat() >= daily.get_first_partition_key() else None
+
+
+def judge_fact_events(
+    instance: dg.DagsterInstance, now: datetime, zones: Sequence[ZoneInfo] | None = None
+) -> Verdict:
+    """Is the newest local day due loaded, if `daily_schedule` was on when it asked for it?
+    `zones`: where the warehouse has groups (the clock's zone if none are known)."""
+    zones = list(zones or [ZoneInfo(TIMEZONE)])
     name, kind = FACT_EVENTS_KEEPER
-    deadline = get_latest_completed_cron_tick(FACT_EVENTS_DEADLINE_CRON, now, TIMEZONE)
-    next_deadline = get_next_cron_tick(FACT_EVENTS_DEADLINE_CRON, now, TIMEZONE)
-    run_at = get_latest_completed_cron_tick(DAILY_CRON, deadline, TIMEZONE)
-    window = daily_window(run_at)
     since = on_since(instance, name, kind)
     latest = _latest(instance, "fact_events")
     newest = (
@@ -132,18 +149,37 @@ def judge_fact_events(instance: dg.DagsterInstance, now: datetime) -> Verdict:
     )
     metadata: dict[str, Any] = {
         "dagster/freshness_params": dg.MetadataValue.json(
-            {"timezone": TIMEZONE, "deadline_cron": FACT_EVENTS_DEADLINE_CRON, "kept_by": name}
+            {
+                "timezone": TIMEZONE,
+                "deadline": "04:00 on the next day wherever the warehouse has groups",
+                "kept_by": name,
+            }
         ),
-        "dagster/latest_cron_tick_timestamp": dg.MetadataValue.timestamp(deadline.timestamp()),
         "kept_fresh_by": name,
         "on_since": dg.MetadataValue.timestamp(since) if since is not None else "off",
+        "zones": ", ".join(sorted(z.key for z in zones)),
     }
-    if window is None or since is None or since > run_at.timestamp():
+    day = due_day(now, zones)
+    if day is None:
+        metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp((now + timedelta(hours=1)).timestamp())
+        return Verdict(
+            passed=True, judged=False, description="Not judged: no day is due yet.",
+            metadata=metadata,
+        )  # fmt: skip
+    deadline = day_ended_at(day, zones, FACT_EVENTS_DEADLINE)
+    next_deadline = day_ended_at(day + timedelta(days=1), zones, FACT_EVENTS_DEADLINE)
+    # the schedule asks for `day` at its first tick after `day` has ended everywhere
+    run_at = get_next_cron_tick(DAILY_SCHEDULE_CRON, day_ended_at(day, zones), TIMEZONE)
+    metadata["due_partition"] = day.isoformat()
+    metadata["dagster/overdue_deadline_timestamp"] = dg.MetadataValue.timestamp(
+        deadline.timestamp()
+    )
+    if since is None or since > run_at.timestamp():
         why = (
             f"{name} is not running (the daemon, e.g. `dagster dev`, runs it once it is on)"
             if since is None
-            else f"{name} was switched on at {_local(since)}, after its run of "
-            f"{_local(run_at.timestamp())}"
+            else f"{name} was switched on at {_local(since)}, after its tick of "
+            f"{_local(run_at.timestamp())} that asks for partition {day}"
         )
         metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(next_deadline.timestamp())
         return Verdict(
@@ -152,28 +188,27 @@ def judge_fact_events(instance: dg.DagsterInstance, now: datetime) -> Verdict:
             description=f"Not judged: {why}, so no day is due yet ({newest}).",
             metadata=metadata,
         )
-    due = window[1]
-    record = _latest(instance, "fact_events", due)
-    metadata["due_partition"] = due
+    record = _latest(instance, "fact_events", day.isoformat())
     if record is not None:
         metadata[FRESH_UNTIL] = dg.MetadataValue.timestamp(next_deadline.timestamp())
         metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(record.timestamp)
         return Verdict(
             passed=True,
             judged=True,
-            description=f"Fresh: partition {due} is loaded, as {name} must by "
+            description=f"Fresh: partition {day} is loaded, as {name} must by "
             f"{_local(deadline.timestamp())}.",
             metadata=metadata,
         )
-    metadata["dagster/overdue_seconds"] = now.timestamp() - deadline.timestamp()
+    metadata["dagster/overdue_seconds"] = (now - deadline).total_seconds()
     if latest is not None:
         metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(latest.timestamp)
     return Verdict(
         passed=False,
         judged=True,
-        description=f"Late: partition {due} is not loaded, though {name} has been on since "
-        f"{_local(since)} and its run of {_local(run_at.timestamp())} should have loaded it "
-        f"by {_local(deadline.timestamp())} ({newest}).",
+        description=f"Late: partition {day} is not loaded, though {name} has been on since "
+        f"{_local(since)} and its tick of {_local(run_at.timestamp())} should have loaded it "
+        f"by {_local(deadline.timestamp())}, 04:00 the next day wherever the warehouse has "
+        f"groups ({newest}).",
         metadata=metadata,
     )
 
@@ -254,12 +289,15 @@ def _result(verdict: Verdict) -> dg.AssetCheckResult:
     asset="fact_events",
     name=CHECK_NAME,
     description=(
-        "The day daily_schedule was due to load by 04:00 local is there; judged only while "
-        "the schedule is on (warns)."
+        "The newest local day due is loaded: day D by 04:00 on D+1 wherever the warehouse "
+        "has groups; judged only while daily_schedule is on (warns)."
     ),
 )
-def fact_events_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    return _result(judge_fact_events(context.instance, datetime.now(UTC)))
+def fact_events_freshness(
+    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+) -> dg.AssetCheckResult:
+    zones = warehouse_zones(warehouse, TIMEZONE)
+    return _result(judge_fact_events(context.instance, datetime.now(UTC), zones))
 
 
 @dg.asset_check(

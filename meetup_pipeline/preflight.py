@@ -2,7 +2,7 @@
 
 The settings are validated by `validation.SETTINGS` (the same checks the code location
 runs when it loads); this adds what needs the network or the command line: the Meetup API
-answers, the warehouse answers and keeps its days in `MEETUP_TIMEZONE`, the partition keys
+answers, the warehouse answers, the partition keys
 exist, the asset selection resolves. Every problem is a `PreflightError` (a
 `SettingsError`, a `click.ClickException`), so any click CLI (Dagster's included) prints
 just `Error: <message>`; no message contains a secret.
@@ -41,7 +41,6 @@ from meetup_pipeline.settings import (
     PARTITIONS_START_DATE,
     SettingsError,
     meetup_home,
-    parse_timezone,
 )
 from meetup_pipeline.validation import (
     REAL_API_HOSTS,
@@ -62,7 +61,6 @@ from meetup_pipeline.warehouse.resource import (
     normalize_url,
     redacted,
 )
-from meetup_pipeline.warehouse.timezone import mismatch_message, recorded_timezone
 
 __all__ = [  # the settings checks live in `validation`; callers may use them from here
     "ENV_VARS",
@@ -253,35 +251,12 @@ def check_warehouse(environ: Mapping[str, str] | None = None) -> str:
     return redacted(url)
 
 
-def check_timezone(environ: Mapping[str, str] | None = None) -> str:
-    """The warehouse's recorded time zone matches `MEETUP_TIMEZONE` (days never mixed)."""
-    try:
-        configured = parse_timezone(_env(environ))
-    except SettingsError as exc:
-        raise PreflightError(str(exc)) from None
-    url = warehouse_url(environ)
-    if url is None:
-        if not (meetup_home() / "pgdata").exists():
-            return f"a new warehouse, to be built for {configured}"
-        warehouse = Warehouse()
-    else:
-        warehouse = Warehouse(url=url.render_as_string(hide_password=False))
-    try:
-        recorded = recorded_timezone(warehouse.get_engine())
-    except WarehouseUnavailable as exc:
-        raise PreflightError(str(exc)) from None
-    if recorded is not None and recorded != configured:
-        raise PreflightError(mismatch_message(recorded, configured, warehouse.describe()))
-    return f"{configured} (the warehouse's {'zone' if recorded else 'first run'})"
-
-
 # --- command line --------------------------------------------------------------------------
 
 
 NETWORK_CHECKS: list[tuple[str, Callable[[Mapping[str, str] | None], str]]] = [
     ("Meetup API", lambda env: check_api_answers(env)),
     ("Warehouse", lambda env: check_warehouse(env)),
-    ("Time zone", lambda env: check_timezone(env)),
 ]
 """What needs the network: run by preflight and before a command-line launch."""
 
@@ -342,7 +317,7 @@ def launching_command() -> tuple[str, Mapping[str, object]] | None:
 
 def check_command_line_launch(defs: dg.Definitions) -> None:
     """Before `dg launch` / `dagster asset materialize` creates a run: the partition keys,
-    the selection, the API, the warehouse and its time zone; the first problem is raised
+    the selection, the API, and the warehouse; the first problem is raised
     (Dagster's CLI would report the first two with a traceback, the rest as a FAILED run)."""
     launch = launching_command()
     if launch is None:

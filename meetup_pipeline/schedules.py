@@ -1,10 +1,16 @@
 """Schedules: the daily run and its restatement window.
 
-Shortly after midnight in the region's time zone (`MEETUP_TIMEZONE`) one run
-materializes yesterday's partition and the seven days before it through every asset
-(raw -> staging -> marts -> dashboard). RSVP and attendance counts keep changing after an
-event, so each day re-extracts a trailing week; every write replaces its window, so
-re-running a day is safe.
+Once a local day has ended everywhere the warehouse has groups (`localdays.day_ended_at`
+over the zones of `dim_group`), one run materializes that day and the seven days before
+it through every asset (raw -> staging -> marts -> dashboard). RSVP and attendance counts
+keep changing after an event, so each day re-extracts a trailing week; every write
+replaces its window, so re-running a day is safe.
+
+The schedule ticks every hour at :15 on the warehouse's clock (`MEETUP_TIMEZONE`); the
+first tick after a day has ended everywhere requests its run and the later ones skip. For
+one region on its own clock that is 00:15 local, as before; for a worldwide network it is
+the first :15 after the day has ended in its westernmost chapter. A day is never newer
+than the partitions' own newest day (yesterday on the clock).
 
 Why one run over the eight days and not eight runs: every partitioned asset has
 `BackfillPolicy.single_run()` and reads its window from `partition_time_window`, so a
@@ -15,7 +21,7 @@ for the window at once. See docs/automation.md.
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,24 +33,31 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
+    RUN_KEY_TAG,
+    SCHEDULE_NAME_TAG,
 )
 from dagster._utils import schedules as dg_schedules
 
 from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.localdays import newest_ended_day
 from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
+from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline.warehouse.zones import warehouse_zones
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 DAILY_JOB_NAME = "daily_job"
-DAILY_CRON = "15 0 * * *"
-"""00:15 local time (`MEETUP_TIMEZONE`): the day just ended is complete, with a margin."""
+DAILY_SCHEDULE_NAME = "daily_schedule"
+DAILY_CRON = "15 * * * *"
+"""Every hour at :15 on the clock (`MEETUP_TIMEZONE`): a day is requested at the first tick
+after it has ended everywhere the warehouse has groups (00:15 for a single region)."""
 DAILY_CRON_ENV = "MEETUP_DAILY_CRON"
-"""Overrides `DAILY_CRON`, e.g. `* * * * *` to see the schedule fire in a test (each tick
-is a run: Dagster's run-key check for schedules is per tick, not per day)."""
+"""Overrides `DAILY_CRON`, e.g. `* * * * *` to see the schedule fire in a test (the first
+tick after a day has ended everywhere requests its run; later ticks skip it)."""
 
 
 def daily_cron(environ: Mapping[str, str] | None = None) -> str:
-    """The daily schedule's cron: `MEETUP_DAILY_CRON` if set, else 00:15."""
+    """The daily schedule's cron: `MEETUP_DAILY_CRON` if set, else hourly at :15."""
     raw = (os.environ if environ is None else environ).get(DAILY_CRON_ENV, "").strip()
     if not raw:
         return DAILY_CRON
@@ -57,7 +70,7 @@ def daily_cron(environ: Mapping[str, str] | None = None) -> str:
 
 
 DAILY_SCHEDULE_CRON = daily_cron()
-DAILY_AT = "00:15" if DAILY_SCHEDULE_CRON == DAILY_CRON else f"cron {DAILY_SCHEDULE_CRON!r}"
+DAILY_AT = "Hourly at :15" if DAILY_SCHEDULE_CRON == DAILY_CRON else f"cron {DAILY_SCHEDULE_CRON!r}"
 
 RESTATEMENT_DAYS = 7
 """Days before yesterday that each daily run re-materializes (RSVPs change after events)."""
@@ -89,11 +102,14 @@ daily_job = dg.define_asset_job(
 )
 
 
-def daily_window(instant: datetime) -> tuple[str, str] | None:
+def daily_window(
+    instant: datetime, zones: Sequence[ZoneInfo] | None = None
+) -> tuple[str, str] | None:
     """First and last partition key of the run scheduled at `instant`, or None if none.
 
-    The last key is the newest complete local day (yesterday, as the partitions define
-    it); the first is `RESTATEMENT_DAYS` before it, clipped to the partitions' start.
+    The last key is the newest day that has ended in every one of `zones` (the clock's
+    zone if none are given), and never newer than the partitions' newest day; the first
+    is `RESTATEMENT_DAYS` before it, clipped to the partitions' start.
     """
     if instant.tzinfo is None:
         raise ValueError("daily_window needs a timezone-aware datetime")
@@ -101,9 +117,22 @@ def daily_window(instant: datetime) -> tuple[str, str] | None:
         last_key = daily.get_last_partition_key()
     if last_key is None:
         return None
-    last = date.fromisoformat(last_key)
-    first = max(last - timedelta(days=RESTATEMENT_DAYS), daily.start.astimezone(LOCAL).date())
-    return first.isoformat(), last_key
+    start = daily.start.astimezone(LOCAL).date()
+    last = min(date.fromisoformat(last_key), newest_ended_day(instant, zones or [LOCAL]))
+    if last < start:
+        return None
+    first = max(last - timedelta(days=RESTATEMENT_DAYS), start)
+    return first.isoformat(), last.isoformat()
+
+
+def _already_requested(context: dg.ScheduleEvaluationContext, run_key: str) -> bool:
+    """Whether this schedule has launched the run for `run_key` at an earlier tick."""
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:  # evaluated without an instance (tests)
+        return False
+    tags = {RUN_KEY_TAG: run_key, SCHEDULE_NAME_TAG: DAILY_SCHEDULE_NAME}
+    return bool(instance.get_run_records(dg.RunsFilter(tags=tags), limit=1))
 
 
 def daily_run_tags(first: str, last: str) -> dict[str, str]:
@@ -117,24 +146,30 @@ def daily_run_tags(first: str, last: str) -> dict[str, str]:
 
 
 @dg.schedule(
-    name="daily_schedule",
+    name=DAILY_SCHEDULE_NAME,
     job=daily_job,
     cron_schedule=DAILY_SCHEDULE_CRON,
     execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
-        f"{DAILY_AT} {LOCAL_TIMEZONE}: yesterday and the 7 days before it, in one run, "
-        f"priority {DAILY_RUN_PRIORITY}."
+        f"{DAILY_AT} {LOCAL_TIMEZONE}: once a day has ended everywhere the warehouse has "
+        f"groups, that day and the 7 days before it, in one run, priority "
+        f"{DAILY_RUN_PRIORITY} (00:15 for a single region)."
     ),
 )
-def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    """One run over yesterday and the restatement window before it."""
+def daily_schedule(
+    context: dg.ScheduleEvaluationContext, warehouse: Warehouse
+) -> dg.RunRequest | dg.SkipReason:
+    """One run over the newest day ended everywhere and the restatement window before it."""
     instant = context.scheduled_execution_time or datetime.now(LOCAL)
-    window = daily_window(instant)
+    window = daily_window(instant, warehouse_zones(warehouse, LOCAL_TIMEZONE))
     if window is None:
         return dg.SkipReason(f"No complete day since the partitions start ({daily.start:%F}).")
     first, last = window
-    return dg.RunRequest(run_key=f"daily-{last}", tags=daily_run_tags(first, last))
+    run_key = f"daily-{last}"
+    if _already_requested(context, run_key):
+        return dg.SkipReason(f"{last} was requested at an earlier tick ({run_key}).")
+    return dg.RunRequest(run_key=run_key, tags=daily_run_tags(first, last))
 
 
 schedules: list[dg.ScheduleDefinition] = [daily_schedule]

@@ -223,7 +223,8 @@ def region() -> Region:
 
 @cache
 def local_timezone() -> str:
-    """A partition is one calendar day in this zone (`MEETUP_TIMEZONE`, default Bay Area)."""
+    """The warehouse's clock (`MEETUP_TIMEZONE`, default Bay Area): which day the partitions
+    call yesterday, when the schedule ticks, how the UI labels times. Not an event's day."""
     return parse_timezone()
 
 

@@ -8,7 +8,7 @@ environment only, no network: the code location runs them when it loads
 (`definitions.py`), so a bad setting stops `dg launch`, `dagster asset materialize` and
 `dagster dev` alike with one `Error:` line (a `SettingsError` is a `click.ClickException`)
 and no run is created. `preflight` runs the same list, then the checks that need the
-network (the API, the warehouse, its time zone).
+network (the API, the warehouse).
 
 A new setting gets its check here: a function `(environ) -> str` that raises
 `SettingsError`, appended to `SETTINGS`.
@@ -63,7 +63,7 @@ def check_region(environ: Mapping[str, str] | None = None) -> str:
         found.append(
             f"{len(r.queries)} keyword(s) within {r.radius_miles:g} miles of {r.lat:g}, {r.lon:g}"
         )
-    return f"{r.region_name}: {'; '.join(found)}; days in {r.timezone}"
+    return f"{r.region_name}: {'; '.join(found)}; clock {r.timezone}"
 
 
 def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:

@@ -1,7 +1,8 @@
 """The star schema: dimensions merged by natural key, facts replaced by window.
 
 Every mart is SQL over the warehouse with the shared rules of `warehouse/ddl.py`; only
-`dim_date` (a calendar) and the extraction behind `upcoming_events` run in Python.
+`dim_date` (a calendar), `dim_holiday` (the `holidays` package) and the extraction behind
+`upcoming_events` run in Python.
 """
 
 import json
@@ -12,8 +13,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.assets.sql_asset import sql_asset, sql_params
-from meetup_pipeline.calendar import date_rows
+from meetup_pipeline.assets.sql_asset import sql_asset, sql_params, tables_read
+from meetup_pipeline.calendar import date_rows, holiday_rows
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import MeetupPaginationError, MeetupRetryError
 from meetup_pipeline.sql import load_sql
@@ -43,9 +44,30 @@ fact_events = sql_asset(marts.fact_events, group_name="marts", lineage_from=stag
     metadata=table_metadata(marts.dim_date),
 )
 def dim_date(context: dg.AssetExecutionContext) -> TableRows:
-    """One row per Bay Area day: formats, ISO weeks, week of month, US federal holidays."""
+    """One row per calendar day: formats, ISO weeks, week of month (holidays: dim_holiday)."""
     window = Window.of(context.partition_time_window)
     return TableRows(marts.dim_date, date_rows(window.start_date, window.end_date))
+
+
+HOLIDAY_SCOPE_SQL = load_sql("dim_holiday")
+
+
+@dg.asset(
+    partitions_def=daily,
+    backfill_policy=single_run,
+    group_name="marts",
+    kinds={"postgres", "python"},
+    deps=sorted(name.split(".", 1)[1] for name in tables_read(HOLIDAY_SCOPE_SQL)),
+    metadata={
+        **table_metadata(marts.dim_holiday),
+        "sql": dg.MetadataValue.md(f"```sql\n{HOLIDAY_SCOPE_SQL}\n```"),
+    },
+)
+def dim_holiday(warehouse: Warehouse) -> TableRows:
+    """Public holidays of the groups' countries over the calendar's years, rebuilt whole."""
+    with warehouse.get_engine().connect() as conn:
+        countries, years = conn.execute(sa.text(HOLIDAY_SCOPE_SQL)).one()
+    return TableRows(marts.dim_holiday, holiday_rows(countries, years))
 
 
 UPCOMING_SQL = load_sql("upcoming_events")
@@ -148,6 +170,7 @@ def _previous_snapshot(warehouse: Warehouse) -> datetime | None:
 
 partitioned_assets = [
     dim_date,
+    dim_holiday,
     dim_group,
     dim_venue,
     dim_topic,

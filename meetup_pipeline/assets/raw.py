@@ -15,7 +15,6 @@ and no write lock stays open while the API is paged (``bench/raw_write.py``).
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import sqlalchemy as sa
@@ -23,17 +22,15 @@ from sqlalchemy.engine import Connection
 
 from meetup_pipeline.assets import reject_rate
 from meetup_pipeline.assets.partitions import daily, single_run
+from meetup_pipeline.localdays import in_window, instants_covering, local_date
 from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.partition_metadata import add_partition_row_counts
-from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.relations import Window, column_schema, table_metadata
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.writes import WriteResult, stage_in_chunks, swap_windows_from_stage
-
-LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 _FIRST_EVENTS = """
     SELECT DISTINCT ON (record_id) record_id, group_id, starts_at, partition_date, payload
@@ -77,10 +74,6 @@ REJECTS_SQL = """
 """
 
 
-def local_date(instant: datetime) -> date:
-    return instant.astimezone(LOCAL).date()
-
-
 def _out(table: Any, description: str) -> dg.AssetOut:
     return dg.AssetOut(
         description=description,
@@ -110,8 +103,12 @@ def raw_meetup(
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
     policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
-    stream = meetup.stream_window(window.start, window.end)
-    results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
+    # the window's days in every zone (land_window keeps the events local to the window);
+    # closed on every path: a failed write or an interrupt stops the extraction at once,
+    # not whenever garbage collection reaches the abandoned stream
+    instants = instants_covering(window.start_date, window.end_date)
+    with meetup.stream_window(*instants) as stream:
+        results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
         stream.counts["group"],
@@ -200,17 +197,27 @@ def _drop_stage(conn: Connection, stage: sa.Table) -> None:
 
 
 def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any, ...]]:
-    """One row of ``raw.load_stage()`` per record, in the order received."""
+    """One row of ``raw.load_stage()`` per record of the window, in the order received.
+
+    An event (or a rejected one whose ``dateTime`` is readable) is the window's if its
+    local date, in its own offset, is: the extraction covers the window's days in every
+    zone, so it also brings neighbouring days' events, which belong to other partitions.
+    """
+    first, end = window.start_date, window.end_date
     for seq, record in enumerate(records):
         if isinstance(record, Reject):
+            reject_day = _reject_day(record.payload, window)
+            if reject_day is None:
+                continue
             yield (
                 seq, "reject", record.record_id, None, None, None,
-                _reject_day(record.payload, window), record.entity, record.field,
-                record.reason, record.payload, None,
+                reject_day, record.entity, record.field, record.reason, record.payload, None,
             )  # fmt: skip
         elif isinstance(record.model, Event):
             event = record.model
             day = local_date(event.date_time)
+            if not in_window(day, first, end):
+                continue
             yield (
                 seq, "event", event.id, event.group.id, None, event.date_time, day,
                 None, None, None, record.raw, list(record.sources) or None,
@@ -223,13 +230,18 @@ def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any,
             )  # fmt: skip
 
 
-def _reject_day(payload: Any, window: Window) -> date:
-    """The day the record claims, if it is a readable date in the window; else day one."""
+def _reject_day(payload: Any, window: Window) -> date | None:
+    """The local day the record claims if readable (None: another window's), else day one.
+
+    A reject without a readable ``dateTime`` has no day to go by: it lands on the window's
+    first day, and since neighbouring windows' extractions overlap (each spans its days in
+    every zone), such a record can land in both windows that fetched it.
+    """
     try:
         instant = datetime.fromisoformat(payload["dateTime"])
     except (KeyError, TypeError, ValueError):
         return window.start_date
-    if instant.tzinfo is None:
+    if instant.utcoffset() is None:
         return window.start_date
     day = local_date(instant)
-    return day if window.start_date <= day < window.end_date else window.start_date
+    return day if in_window(day, window.start_date, window.end_date) else None

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,10 +50,30 @@ def default_output() -> Path:
     return meetup_home() / "dashboard" / "index.html"
 
 
+STALE_TMP_SECONDS = 600.0
+"""A temporary page untouched this long was left by a killed build (a build writes its
+page in seconds, and keeps touching it while it does): removed by the next build."""
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> list[Path]:
+    """Remove `.index-*.html.tmp` files left by builds that were killed mid-write."""
+    cutoff = (now or time.time()) - STALE_TMP_SECONDS
+    removed = []
+    for tmp in folder.glob(".index-*.html.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def write_atomically(path: Path, text: str | Iterable[str]) -> int:
     """Write beside the target, piece by piece, then rename: a reader never sees half a
     page, and the page is never held whole in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent)
     size = 0
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html.tmp", dir=path.parent)
     try:

@@ -1,6 +1,6 @@
 """Dagster's in-process executor, made safe to leave alone around the `meetup_api` pool.
 
-Three things differ from `dagster.in_process_executor`, everything else is Dagster's:
+Four things differ from `dagster.in_process_executor`, everything else is Dagster's:
 
 - The run records its process (`recovery.record_current_worker`) before anything else,
   and fails runs whose process is provably dead before it claims a pool slot and every
@@ -10,6 +10,8 @@ Three things differ from `dagster.in_process_executor`, everything else is Dagst
   `InstanceConcurrencyContext.interval_to_next_pending_claim_check` returns
   `min([0, ...])`, which is never positive, so the executor's wait loop never slept and
   spun a core at 60-95% for as long as the pool was taken.
+- The process exits without a last garbage collection of its heap (`quick_exit`), and
+  removes the empty temporary Dagster homes killed runs left in its folder (`litter`).
 - A blocked run answers SIGTERM and Ctrl-C: the CLI only records the signal while a run
   executes (`capture_interrupts`), and nothing in the wait loop looked at it. Each claim
   attempt now does, and the run ends FAILED ("Execution was interrupted") within
@@ -22,6 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import (
@@ -39,7 +42,7 @@ from dagster._core.execution.plan.plan import ExecutionPlan
 from dagster._core.executor.in_process import InProcessExecutor
 from dagster._utils.interrupts import check_captured_interrupt
 
-from meetup_pipeline.instance import recovery
+from meetup_pipeline.instance import litter, quick_exit, recovery
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,9 @@ class RecoveringInProcessExecutor(InProcessExecutor):
     ) -> Iterator[DagsterEvent]:
         instance = plan_context.instance
         run_id = plan_context.run_id
+        quick_exit.install()
         worker = recovery.record_current_worker(instance, run_id)
+        litter.remove_abandoned_temporary_homes(Path.cwd())
         reaped = recovery.reap_dead_runs(instance, run_id)
         if reaped:
             yield DagsterEvent.engine_event(

@@ -32,12 +32,14 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlalchemy as sa
-from dagster import BoolSource, Field, StringSource
+from dagster import BoolSource, DagsterEventType, Field, StringSource
+from dagster._core.events import DagsterEvent
 from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
 from dagster._core.storage.root import LocalArtifactStorage
 from dagster._serdes import ConfigurableClassData
@@ -53,9 +55,11 @@ from meetup_pipeline.instance.planned_events import (
     EVENT_LOG_FIELDS,
     BulkPlannedEventsMixin,
 )
+from meetup_pipeline.instance.recovery import RunWorker
 from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import meetup_home
 from meetup_pipeline.warehouse import embedded
+from meetup_pipeline.warehouse.disk import DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +168,8 @@ def _embedded(database: str) -> StorageTarget:
         )
     try:
         server = embedded.ensure_server(pgdata, databases=(database,))
+    except DiskFullError as exc:
+        raise StorageConfigError(f"Dagster storage: {exc}") from None
     except Exception as exc:
         raise StorageConfigError(
             f"Dagster storage: the embedded PostgreSQL server in {pgdata} did not start "
@@ -292,7 +298,20 @@ class _ResolvedServer:
 
 
 class MeetupRunStorage(_ResolvedServer, PostgresRunStorage):
-    """`PostgresRunStorage` on the server chosen by `resolve_storage`."""
+    """`PostgresRunStorage` on the server chosen by `resolve_storage`.
+
+    The process that reports a run's start is the one executing it: its host, pid and
+    start time are written as run tags just before the status turns STARTED (the order
+    Dagster itself uses for its failure-reason tag), so no run is ever STARTED without a
+    process that `recovery` can prove dead, however early it is killed.
+    """
+
+    def handle_run_event(
+        self, run_id: str, event: DagsterEvent, update_timestamp: datetime | None = None
+    ) -> None:
+        if event.event_type == DagsterEventType.PIPELINE_START:
+            self.add_run_tags(run_id, RunWorker.current().tags())
+        super().handle_run_event(run_id, event, update_timestamp)
 
 
 class MeetupEventLogStorage(_ResolvedServer, BulkPlannedEventsMixin, PostgresEventLogStorage):

@@ -423,8 +423,12 @@ class MeetupClient:
         async def run() -> None:
             try:
                 await _all([network(), *(worker() for _ in range(workers))])
-            finally:
+            except asyncio.CancelledError:
+                raise  # the consumer is gone: waiting to tell it would never end
+            except BaseException:
                 await pages.put(None)
+                raise
+            await pages.put(None)
 
         runner = asyncio.create_task(run())
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
@@ -359,8 +360,10 @@ class MeetupResource(dg.ConfigurableResource):
             # the source's own transport and budget (the wiring's subclass may override them)
             async with self.http_client() as http:
                 client = self.build_client(http, None, self.default_budget(None), stats)
-                async for chunk in client.stream_window(start, end):
-                    yield chunk
+                # closed here, not by the loop's finalizer: its pages stop before the loop does
+                async with contextlib.aclosing(client.stream_window(start, end)) as pages:
+                    async for chunk in pages:
+                        yield chunk
 
         return WindowStream(iterate_in_thread(chunks), self.source, clock.now(), stats)
 

@@ -1,6 +1,9 @@
--- One row per event on the Bay Area day it starts. Dimensions are LEFT JOINed and a
--- missing member becomes the unknown key -1: a fact is never dropped by a join. The date
--- key is dim_date's (built first for the same window); its yyyymmdd form if it is absent.
+-- One row per event on the local day it starts (the date of its dateTime in its own
+-- offset, whatever zone the warehouse's clock is in), with its own wall time, that offset
+-- and its group's IANA zone. Dimensions are LEFT JOINed and a missing member becomes the
+-- unknown key -1: a fact is never dropped by a join. The date key is dim_date's (built
+-- first for the same window); its yyyymmdd form if it is absent. A public holiday of the
+-- event's country is marts.dim_holiday on (date_key, dim_group.country).
 SELECT
     rules.surrogate_key(e.event_id)                        AS event_key,
     e.event_id,
@@ -28,7 +31,9 @@ SELECT
     e.duration_minutes,
     e.max_tickets,
     e.created_at,
-    e.observed_at
+    e.observed_at,
+    e.utc_offset_minutes,
+    g.timezone
 FROM staging.stg_events AS e
 LEFT JOIN marts.dim_group AS g ON g.group_id = e.group_id
 LEFT JOIN marts.dim_venue AS v ON v.venue_id = e.venue_id

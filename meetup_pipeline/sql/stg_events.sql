@@ -1,5 +1,7 @@
 -- One typed row per event of the window, deduplicated by id (the newest fetch wins).
 -- The event's venue and whether it is online follow the shared rules (warehouse/ddl.py).
+-- Its local start is its own wall time: the dateTime as printed in its own offset, whose
+-- date is the partition_date the raw layer gave it (assets/raw.py, localdays.py).
 SELECT DISTINCT ON (r.event_id)
     r.event_id,
     COALESCE(r.group_id, r.payload #>> '{group,id}')                   AS group_id,
@@ -11,7 +13,8 @@ SELECT DISTINCT ON (r.event_id)
     rules.is_online(r.payload ->> 'eventType', r.payload -> 'venues')  AS is_online,
     r.starts_at,
     (r.payload ->> 'endTime')::timestamptz                             AS ends_at,
-    r.starts_at AT TIME ZONE :local_timezone                            AS local_start,
+    rules.local_wall(r.payload ->> 'dateTime')                         AS local_start,
+    rules.utc_offset_minutes(r.payload ->> 'dateTime')                 AS utc_offset_minutes,
     (extract(epoch FROM (r.payload ->> 'duration')::interval) / 60)::integer
                                                                        AS duration_minutes,
     (r.payload ->> 'createdTime')::timestamptz                         AS created_at,

@@ -50,12 +50,30 @@ dim_date = sa.Table(
     sa.Column("iso_week", sa.Integer, nullable=False),
     sa.Column("week_of_month", sa.Integer, nullable=False, comment="Monday-based calendar row"),
     sa.Column("is_weekend", sa.Boolean, nullable=False),
-    sa.Column("holiday_name", sa.Text, comment="US federal holiday on this date"),
-    sa.Column("is_holiday", sa.Boolean, nullable=False, comment="a federal holiday's date"),
-    sa.Column("is_day_off", sa.Boolean, nullable=False, comment="holiday or its observed day"),
     sa.PrimaryKeyConstraint("date_key", name="pk_dim_date"),
-    info={"partition_column": "date_day"},
-    comment="One row per Bay Area calendar day.",
+    # US-only holiday columns of warehouses built before dim_holiday; dropped on upgrade.
+    info={
+        "partition_column": "date_day",
+        "retired_columns": ("holiday_name", "is_holiday", "is_day_off"),
+    },
+    comment="One row per calendar day (a local day: the same date in every zone).",
+)
+
+dim_holiday = sa.Table(
+    "dim_holiday",
+    metadata,
+    sa.Column("date_key", sa.Integer, nullable=False, comment="dim_date's yyyymmdd"),
+    sa.Column("country", sa.Text, nullable=False, comment="ISO 3166-1 alpha-2, as dim_group"),
+    sa.Column("date_day", sa.Date, nullable=False),
+    sa.Column("holiday_name", sa.Text, nullable=False, comment="in English; ';'-joined if several"),
+    sa.Column("is_observed", sa.Boolean, nullable=False, comment="a day off in lieu"),
+    sa.PrimaryKeyConstraint("date_key", "country", name="pk_dim_holiday"),
+    # Rebuilt whole at every run from the countries of dim_group and the years of dim_date.
+    info={"write_mode": "rebuild"},
+    comment=(
+        "Public holidays per country and day (the `holidays` package) for the countries of "
+        "the warehouse's groups: join on (date_key, dim_group.country)."
+    ),
 )
 
 dim_group = _dimension(
@@ -128,7 +146,7 @@ bridge_group_topic = sa.Table(
 fact_group_snapshots = sa.Table(
     "fact_group_snapshots",
     metadata,
-    sa.Column("snapshot_date", sa.Date, nullable=False, comment="Bay Area day observed"),
+    sa.Column("snapshot_date", sa.Date, nullable=False, comment="day observed, group's zone"),
     sa.Column("date_key", sa.Integer, nullable=False, comment="yyyymmdd of snapshot_date"),
     sa.Column("group_key", sa.BigInteger, nullable=False),
     sa.Column("member_count", sa.Integer),
@@ -143,7 +161,8 @@ fact_group_snapshots = sa.Table(
         "version_column": "observed_at",
     },
     comment=(
-        "Periodic snapshot. Grain: one row per group per Bay Area day on which the API was "
+        "Periodic snapshot. Grain: one row per group per day (in the group's own zone) on "
+        "which the API was "
         "read, with the member count seen then (the day's newest reading). Observations "
         "accumulate; a backfill adds today's, never a past day's."
     ),
@@ -157,10 +176,10 @@ fact_events = sa.Table(
     sa.Column("date_key", sa.Integer, nullable=False),
     sa.Column("group_key", sa.BigInteger, nullable=False),
     sa.Column("venue_key", sa.BigInteger, nullable=False),
-    sa.Column("event_date", sa.Date, nullable=False, comment="Bay Area day it starts"),
+    sa.Column("event_date", sa.Date, nullable=False, comment="the local day it starts"),
     sa.Column("starts_at", TS, nullable=False),
     sa.Column("ends_at", TS),
-    sa.Column("local_start", sa.DateTime, nullable=False, comment="Bay Area wall time"),
+    sa.Column("local_start", sa.DateTime, nullable=False, comment="its own wall time"),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("event_url", sa.Text),
     sa.Column("status", sa.Text, nullable=False),
@@ -178,6 +197,8 @@ fact_events = sa.Table(
     sa.Column("max_tickets", sa.Integer),
     sa.Column("created_at", TS),
     sa.Column("observed_at", TS, nullable=False),
+    sa.Column("utc_offset_minutes", sa.Integer, comment="of local_start: +05:45 is 345"),
+    sa.Column("timezone", sa.Text, comment="the group's IANA zone, where known"),
     sa.PrimaryKeyConstraint("event_key", name="pk_fact_events"),
     sa.Index("ix_fact_events_event_date", "event_date"),
     # An event rescheduled to another day lives on the day of its newest observation.
@@ -186,7 +207,7 @@ fact_events = sa.Table(
         "moves_between_partitions": "event_key",
         "version_column": "observed_at",
     },
-    comment="Grain: one row per Meetup event, on the Bay Area day it starts.",
+    comment="Grain: one row per Meetup event, on the local day it starts (its own zone).",
 )
 
 upcoming_events = sa.Table(
@@ -211,5 +232,6 @@ upcoming_events = sa.Table(
     sa.Column("fee_amount", sa.Numeric(12, 2)),
     sa.Column("fee_currency", sa.Text),
     sa.Column("snapshot_at", TS, nullable=False),
+    sa.Column("utc_offset_minutes", sa.Integer, comment="of local_start"),
     comment="Events scheduled from now on, refreshed by a sensor; not partitioned.",
 )

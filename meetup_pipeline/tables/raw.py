@@ -13,7 +13,7 @@ SOURCES_COMMENT = (
 
 def _lineage() -> list[sa.Column]:  # type: ignore[type-arg]
     return [
-        sa.Column("partition_date", sa.Date, nullable=False, comment="Bay Area day"),
+        sa.Column("partition_date", sa.Date, nullable=False, comment="the local day"),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.Text, nullable=False, comment="sandbox or api"),
     ]

@@ -11,7 +11,7 @@ def _partitioned(name: str, *columns: sa.Column, comment: str) -> sa.Table:  # t
         name,
         metadata,
         *columns,
-        sa.Column("partition_date", sa.Date, nullable=False, comment="Bay Area day"),
+        sa.Column("partition_date", sa.Date, nullable=False, comment="the event's local day"),
         sa.Column("observed_at", TS, nullable=False, comment="when the API was read"),
         sa.Index(f"ix_{name}_partition_date", "partition_date"),
         info={"partition_column": "partition_date"},
@@ -31,7 +31,7 @@ stg_events = _partitioned(
     sa.Column("is_online", sa.Boolean, nullable=False),
     sa.Column("starts_at", TS, nullable=False),
     sa.Column("ends_at", TS),
-    sa.Column("local_start", sa.DateTime, nullable=False, comment="Bay Area wall time"),
+    sa.Column("local_start", sa.DateTime, nullable=False, comment="the event's own wall time"),
     sa.Column("duration_minutes", sa.Integer),
     sa.Column("created_at", TS),
     sa.Column("max_tickets", sa.Integer),
@@ -43,7 +43,8 @@ stg_events = _partitioned(
     sa.Column("fee_required", sa.Boolean),
     sa.Column("fee_amount", sa.Numeric(12, 2)),
     sa.Column("fee_currency", sa.Text),
-    comment="One row per event, typed; the partition is the Bay Area day it starts.",
+    sa.Column("utc_offset_minutes", sa.Integer, comment="of its dateTime: +05:45 is 345"),
+    comment="One row per event, typed; the partition is the local day it starts.",
 )
 
 stg_groups = _partitioned(

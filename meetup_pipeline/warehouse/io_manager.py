@@ -13,7 +13,6 @@ import dagster as dg
 import sqlalchemy as sa
 
 from meetup_pipeline.partition_metadata import add_partition_row_counts
-from meetup_pipeline.settings import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.relations import (
     Relation,
@@ -23,7 +22,6 @@ from meetup_pipeline.warehouse.relations import (
     column_schema,
 )
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.timezone import ensure_timezone
 from meetup_pipeline.warehouse.writes import (
     WarehouseWriteError,
     WriteResult,
@@ -39,8 +37,8 @@ class PostgresIOManager(dg.ConfigurableIOManager):
     warehouse: dg.ResourceDependency[Warehouse]
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """An unreachable warehouse, or one of another time zone, fails the run at setup."""
-        ensure_timezone(self.warehouse.get_engine(), LOCAL_TIMEZONE, self.warehouse.describe())
+        """An unreachable warehouse fails the run at setup, before any extraction."""
+        self.warehouse.get_engine()
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:

@@ -22,10 +22,11 @@ PartitionKind = Literal["date", "timestamp"]
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open time window [start, end) of whole Bay Area days.
+    """A half-open time window [start, end) of whole days on the warehouse's clock.
 
-    Both bounds are tz-aware; a day is 23 or 25 hours long at DST changes, which is why
-    timestamp predicates use the instants and date predicates use the local dates.
+    Both bounds are tz-aware; what the pipeline uses are the dates [start_date, end_date):
+    an event's partition is its own local date (localdays.py), and the instants a window
+    of days spans in every zone are `localdays.instants_covering(start_date, end_date)`.
     """
 
     start: datetime

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.warehouse import disk
 from meetup_pipeline.warehouse.embedded import ensure_server
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,12 @@ class Warehouse(dg.ConfigurableResource):
     def get_engine(self) -> Engine:
         url = self.resolved_url()
         engine = engine_for(url)
+        disk.name_full_disk(
+            engine,
+            str(meetup_home() / "pgdata")
+            if self.is_embedded
+            else f"the data directory of the PostgreSQL server at {url.host or 'localhost'}",
+        )
         key = redacted(url)
         if key not in _ANNOUNCED:
             self.check_connection(engine)

@@ -31,6 +31,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
 
+from meetup_pipeline.warehouse import disk
 from meetup_pipeline.warehouse.relations import Window, partition_kind_of
 
 
@@ -126,6 +127,10 @@ def copy_rows(
         raise
     except (psycopg.DataError, psycopg.ProgrammingError, psycopg.IntegrityError, TypeError) as exc:
         raise WarehouseWriteError(_explain(target, columns, exc, n, row)) from None
+    except psycopg.OperationalError as exc:
+        if disk.is_disk_full(exc):  # COPY goes past SQLAlchemy's error handling
+            raise disk.DiskFullError(disk.message(disk.where_for(conn.engine))) from exc
+        raise
     finally:
         cursor.close()
     return n

@@ -75,10 +75,10 @@ class Site:
     def pgdata(self) -> Path:
         return self.root / "home" / "pgdata"
 
-    def start(self) -> subprocess.Popen[str]:
+    def start(self, window: str = WINDOW) -> subprocess.Popen[str]:
         """The ordinary command, started in its own session (so its group can be killed)."""
         return subprocess.Popen(
-            [*MATERIALIZE, "--select", "*", "--partition-range", WINDOW],
+            [*MATERIALIZE, "--select", "*", "--partition-range", window],
             cwd=self.root / "cwd",
             env=self.env,
             stdout=subprocess.PIPE,
@@ -170,6 +170,71 @@ class Site:
                     f"FROM marts.{table} AS t) AS rows"  # fixed names from MART_TABLES
                 ).fetchone()[0]
         return digests
+
+
+class LiveRun:
+    """The ordinary command running, its output read as it comes (the test keeps control).
+
+    `signal_group` sends a signal to the run's process group, as a terminal does for
+    Ctrl-C; `wait_exit` gives the seconds the process took to exit after that.
+    """
+
+    def __init__(self, site: Site, window: str = WINDOW, **env: str) -> None:
+        saved = dict(site.env)
+        site.env.update(env)
+        try:
+            self.proc = site.start(window)
+        finally:
+            site.env.clear()
+            site.env.update(saved)
+        self.lines: list[str] = []
+        self.exited_at: float | None = None
+        self.arrived: list[float] = []
+        self._seen = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._seen:
+                self.lines.append(line)
+                self.arrived.append(time.monotonic())
+                self._seen.notify_all()
+        with self._seen:
+            self._seen.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._seen:
+            return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = RUN_TIMEOUT_S) -> bool:
+        """True once `text` was printed; False if the process ended (or timed out) first."""
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while not any(text in line for line in self.lines):
+                if not self._reader.is_alive() or time.monotonic() > deadline:
+                    return False
+                self._seen.wait(0.5)
+        return True
+
+    def signal_group(self, signo: int) -> float:
+        os.killpg(self.proc.pid, signo)
+        return time.monotonic()
+
+    def wait_exit(self, timeout: float = RUN_TIMEOUT_S) -> int | None:
+        """The exit code, or None if the process still runs after `timeout` (then killed)."""
+        try:
+            code: int | None = self.proc.wait(timeout=timeout)
+            self.exited_at = time.monotonic()
+        except subprocess.TimeoutExpired:
+            code = None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self._reader.join(30)
+        return code
 
 
 def _kill_if_running(proc: subprocess.Popen[str]) -> None:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from meetup_pipeline.warehouse.embedded import running_server
+from meetup_pipeline_tests.chaos.conftest import CLEARED_ENV, SANDBOX_NOW, SCALE, Site
+from meetup_pipeline_tests.chaos.test_kill_run import run_id_of
 from meetup_pipeline_tests.orchestration.test_webserver import (  # noqa: F401 (fixture)
     GRAPH,
     LAUNCH,
@@ -120,3 +123,51 @@ def test_run_worker_killed_under_dagster_dev(dagster_dev: DagsterDev) -> None:  
     second = launch(ui, location, repo["name"], keys)
     status = ui.wait_for("the next run", lambda: final_status(ui, second), RUN_TIMEOUT_S)
     assert status == "SUCCESS", ui.log_tail()
+
+
+QUEUE_SIZE = 4
+"""`max_concurrent_runs` in the committed dagster.yaml."""
+
+
+@pytest.mark.slow
+def test_runs_killed_at_their_start_cannot_exhaust_the_queue(
+    dagster_dev: DagsterDev,  # noqa: F811
+) -> None:
+    """Four `dagster asset materialize` runs killed right at their start (no daemon knows
+    them) must not fill the run slots: each is provably dead from the process it recorded
+    as it started (by the next run, or by run monitoring), and a run launched from the UI
+    is launched and completes."""
+    ui = dagster_dev
+    location = ui.wait_for("the code location to load", lambda: location_loaded(ui), 240)
+    (repo,) = ui.graphql(GRAPH)["repositoriesOrError"]["nodes"]
+    root = ui.home.parent
+    site = make_site_env(root)
+    dead = []
+    for _ in range(QUEUE_SIZE):
+        killed = site.materialize(kill_at='RUN_START - Started execution of run for "__ASSET_JOB"')
+        assert killed.killed, killed.output[-3000:]
+        dead.append(run_id_of(killed.output))
+    # each run, as it starts, fails the dead ones before it that it can prove dead; the
+    # last one is left to run monitoring
+    assert site.runs()[dead[-1]] == "STARTED"
+
+    queued = launch(ui, location, repo["name"], ["dim_date"])
+    status = ui.wait_for("the queued run", lambda: final_status(ui, queued), RUN_TIMEOUT_S)
+
+    assert status == "SUCCESS", ui.log_tail()
+    statuses = site.runs()
+    assert all(statuses[run_id] == "FAILURE" for run_id in dead), statuses
+
+
+def make_site_env(root: Path) -> Site:
+    """The `dagster_dev` fixture's home, as a chaos `Site` (same server, same instance)."""
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
+    env.update(
+        MEETUP_HOME=str(root / "home"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        MEETUP_SANDBOX_NOW=SANDBOX_NOW,
+        MEETUP_SANDBOX_RATE_LIMIT="off",
+        MEETUP_SANDBOX_SCALE=SCALE,
+        MEETUP_LOG_LEVEL="debug",
+    )
+    return Site(root, env)

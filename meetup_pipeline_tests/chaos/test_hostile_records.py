@@ -70,9 +70,12 @@ LANDED: dict[str, tuple[str, Any]] = {
         "SELECT local_start::text FROM staging.stg_events WHERE event_id = :id",
         "2024-03-10 03:00:00",
     ),
+    # A wall time the Bay Area skips, printed at -08:00: the event's own wall time is what
+    # Meetup printed in its offset (issue 22), not a conversion to the clock's zone.
     "dst-gap-wall-time": (
-        "SELECT local_start::text FROM staging.stg_events WHERE event_id = :id",
-        "2024-03-10 03:30:00",
+        "SELECT local_start::text || ' ' || utc_offset_minutes FROM staging.stg_events "
+        "WHERE event_id = :id",
+        "2024-03-10 02:30:00 -480",
     ),
     "markup": (
         "SELECT title FROM marts.fact_events WHERE event_id = :id",

@@ -77,6 +77,8 @@ def _event(n: int, group: str, venue: str | None, local: datetime, title: str) -
         "no_show_count": None, "fee_required": False, "fee_amount": None,
         "fee_currency": None, "duration_minutes": 120, "max_tickets": None,
         "created_at": None, "observed_at": NOW,
+        "utc_offset_minutes": int((start.utcoffset() or timedelta(0)).total_seconds() // 60),
+        "timezone": "America/Los_Angeles",
     }  # fmt: skip
 
 
@@ -132,6 +134,8 @@ def upcoming_rows(now: datetime) -> list[dict[str, Any]]:
                 "venue_name": venue[1] if venue else None, "city": GROUPS[i][2],
                 "lat": None, "lon": None, "rsvp_yes_count": 3 + i, "waitlist_count": 0,
                 "fee_amount": None, "fee_currency": None, "snapshot_at": now,
+                "utc_offset_minutes": int((start.utcoffset() or timedelta(0)).total_seconds()
+                                          // 60),
             }
         )  # fmt: skip
     return rows

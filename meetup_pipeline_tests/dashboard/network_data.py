@@ -86,6 +86,8 @@ def _event(n: int, gid: str, zone: str, day: date, venue: str | None, online: bo
         "attended_count": None, "no_show_count": None, "fee_required": False,
         "fee_amount": None, "fee_currency": None, "duration_minutes": 120, "max_tickets": None,
         "created_at": None, "observed_at": NOW,
+        "utc_offset_minutes": int((start.utcoffset() or timedelta(0)).total_seconds() // 60),
+        "timezone": zone,
     }  # fmt: skip
 
 
@@ -151,7 +153,7 @@ def fill(engine: sa.Engine, now: datetime = NOW) -> Network:
         "group_name": "R-Ladies Auckland", "group_urlname": "rladies-n1",
         "venue_name": "Auckland hub", "city": "Auckland", "lat": None, "lon": None,
         "rsvp_yes_count": 4, "waitlist_count": 0, "fee_amount": None, "fee_currency": None,
-        "snapshot_at": now,
+        "snapshot_at": now, "utc_offset_minutes": 780,
     }]  # fmt: skip
     write(engine, TableRows(marts.upcoming_events, upcoming), None)
     history = [e for e in events if e["starts_at"] < now]

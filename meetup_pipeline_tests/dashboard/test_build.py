@@ -2,8 +2,10 @@
 
 import argparse
 import json
+import os
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from sqlalchemy.engine import URL
 
 from meetup_pipeline.assets.dashboard import dashboard
 from meetup_pipeline.dashboard import cli
-from meetup_pipeline.dashboard.build import build_dashboard
+from meetup_pipeline.dashboard.build import build_dashboard, write_atomically
 from meetup_pipeline.dashboard.model import shape
 from meetup_pipeline.dashboard.outline import NOTICE, load_outline
 from meetup_pipeline.dashboard.queries import fetch
@@ -176,3 +178,20 @@ def test_cli_builds_and_serves(
         server.shutdown()
         server.server_close()
     assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'", out.read_text())
+
+
+def test_a_build_removes_pages_left_half_written_by_killed_builds(tmp_path: Path) -> None:
+    """A build killed mid-write leaves `.index-*.html.tmp`; the next build removes it, but
+    never a temporary page another build is writing right now."""
+    left = tmp_path / ".index-killed.html.tmp"
+    left.write_text("<html>half")
+    an_hour_ago = time.time() - 3600
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    writing = tmp_path / ".index-live.html.tmp"
+    writing.write_text("<html>being written")
+
+    write_atomically(tmp_path / "index.html", "<html>the page</html>")
+
+    assert not left.exists()
+    assert writing.exists()
+    assert (tmp_path / "index.html").read_text() == "<html>the page</html>"

@@ -18,10 +18,12 @@ import dagster as dg
 import psutil
 import pytest
 import yaml
+from dagster._core.events import DagsterEvent
 from dagster._core.instance import InstanceRef
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run
 
+from meetup_pipeline.instance import launcher
 from meetup_pipeline.instance.launcher import MeetupRunLauncher
 from meetup_pipeline.instance.recovery import RunWorker, reap_dead_runs
 
@@ -142,3 +144,42 @@ def test_dagster_run_monitoring_fails_a_dead_run(instance: dg.DagsterInstance) -
     assert status(instance, dead) == dg.DagsterRunStatus.FAILURE
     assert "is gone" in failure_message(instance, dead)
     assert status(instance, alive) == dg.DagsterRunStatus.STARTED
+
+
+def test_a_run_is_started_only_with_its_process_recorded(instance: dg.DagsterInstance) -> None:
+    """The run storage writes the process with the STARTED status: a run killed at once
+    after its start (before the executor records anything) is still provably dead."""
+    run_id = str(uuid.uuid4())
+    instance.add_run(
+        DagsterRun(
+            job_name="j",
+            run_id=run_id,
+            status=dg.DagsterRunStatus.NOT_STARTED,
+            tags={"test": "recovery"},
+        )
+    )
+    start = DagsterEvent(
+        event_type_value=dg.DagsterEventType.RUN_START.value, job_name="j", message="started"
+    )
+    instance.report_dagster_event(start, run_id)
+    run = instance.get_run_by_id(run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.STARTED
+    assert RunWorker.from_tags(run.tags) == RunWorker.current()
+
+
+def test_run_monitoring_fails_a_run_started_long_ago_with_no_process_recorded(
+    instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose process died before recording itself (another storage, or an old
+    run): not "healthy" for ever, but FAILED once the grace for recording has passed."""
+    unrecorded = started_run(instance, None, slot=False)
+    logger = logging.getLogger("test-monitoring")
+    record = instance.get_run_record_by_id(unrecorded)
+    assert record is not None
+    monitor_started_run(instance, None, record, logger)  # type: ignore[arg-type]
+    assert status(instance, unrecorded) == dg.DagsterRunStatus.STARTED  # within the grace
+
+    monkeypatch.setattr(launcher, "UNRECORDED_GRACE_SECONDS", -1.0)
+    monitor_started_run(instance, None, record, logger)  # type: ignore[arg-type]
+    assert status(instance, unrecorded) == dg.DagsterRunStatus.FAILURE
+    assert "never recorded itself" in failure_message(instance, unrecorded)

@@ -259,3 +259,25 @@ def test_the_day_due_follows_the_schedule_and_when_it_was_switched_on(
     verdict = freshness.judge_fact_events(instance, early)
     assert verdict.metadata["due_partition"] == "2026-12-04", verdict.description
     assert not verdict.passed
+
+
+def test_a_day_is_due_by_0400_wherever_the_groups_are(instance: dg.DagsterInstance) -> None:
+    """Groups in Honolulu (UTC-10) on a Bay Area clock: 2024-12-31 is due by 04:00 on
+    Jan 1 in Honolulu (06:00 on the clock), not at 04:00 on the clock."""
+    zones = [LA, ZoneInfo("Pacific/Honolulu")]
+    switch_on(instance, "daily_schedule", InstigatorType.SCHEDULE, datetime(2024, 12, 1, tzinfo=LA))
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(asset_key="fact_events", partition="2024-12-30")
+    )
+    at_0500 = freshness.judge_fact_events(instance, datetime(2025, 1, 1, 5, 0, tzinfo=LA), zones)
+    assert at_0500.judged and at_0500.passed, at_0500.description  # the 30th is due
+    fresh_until = at_0500.metadata[freshness.FRESH_UNTIL].value
+    assert fresh_until == datetime(2025, 1, 1, 4, tzinfo=ZoneInfo("Pacific/Honolulu")).timestamp()
+    at_0601 = freshness.judge_fact_events(instance, datetime(2025, 1, 1, 6, 1, tzinfo=LA), zones)
+    assert not at_0601.passed and "2024-12-31" in at_0601.description
+    assert at_0601.metadata["dagster/overdue_seconds"] == 60
+    # a single region: yesterday by 04:00 local
+    late = freshness.judge_fact_events(instance, datetime(2025, 1, 1, 4, 1, tzinfo=LA), [LA])
+    assert not late.passed
+    early = freshness.judge_fact_events(instance, datetime(2025, 1, 1, 3, 59, tzinfo=LA), [LA])
+    assert early.passed

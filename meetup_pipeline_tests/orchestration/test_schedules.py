@@ -1,6 +1,6 @@
 """The daily schedule: one run over yesterday plus the 7-day restatement window."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -15,9 +15,12 @@ from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.schedules import (
     DAILY_JOB_NAME,
     DAILY_RUN_PRIORITY,
+    DAILY_SCHEDULE_NAME,
     daily_schedule,
     daily_window,
 )
+from meetup_pipeline.tables import marts
+from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.resource import Warehouse
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -25,10 +28,21 @@ START = "dagster/asset_partition_range_start"
 END = "dagster/asset_partition_range_end"
 
 
-def tick(scheduled: datetime) -> dg.RunRequest | dg.SkipReason:
+@pytest.fixture
+def warehouse(warehouse_url: URL) -> Warehouse:
+    """A real, empty warehouse: no group known yet, so the clock's zone (Bay Area) counts."""
+    return Warehouse(url=warehouse_url.render_as_string(hide_password=False))
+
+
+def tick(
+    scheduled: datetime, warehouse: Warehouse, instance: dg.DagsterInstance | None = None
+) -> dg.RunRequest | dg.SkipReason:
     """Evaluate the schedule as the daemon does, for one scheduled time."""
-    context = dg.build_schedule_context(scheduled_execution_time=scheduled)
-    data = daily_schedule.evaluate_tick(context)
+    # as a context manager: the instance the context opens from the ref is closed on exit
+    with dg.build_schedule_context(
+        scheduled_execution_time=scheduled, resources={"warehouse": warehouse}, instance=instance
+    ) as context:
+        data = daily_schedule.evaluate_tick(context)
     if data.run_requests:
         (request,) = data.run_requests
         return request
@@ -67,9 +81,9 @@ def test_daily_job_is_every_partitioned_asset() -> None:
     ],
 )
 def test_one_run_over_yesterday_and_the_restatement_window(
-    scheduled: datetime, first: str, last: str
+    scheduled: datetime, first: str, last: str, warehouse: Warehouse
 ) -> None:
-    request = tick(scheduled)
+    request = tick(scheduled, warehouse)
     assert isinstance(request, dg.RunRequest)
     assert request.tags[START] == first
     assert request.tags[END] == last
@@ -81,35 +95,82 @@ def test_one_run_over_yesterday_and_the_restatement_window(
     assert len(keys) == min(8, (datetime.fromisoformat(last) - datetime(2008, 1, 1)).days + 1)
 
 
-def test_no_run_before_the_first_day_is_complete() -> None:
-    result = tick(datetime(2008, 1, 1, 0, 15, tzinfo=LA))
+def test_no_run_before_the_first_day_is_complete(warehouse: Warehouse) -> None:
+    result = tick(datetime(2008, 1, 1, 0, 15, tzinfo=LA), warehouse)
     assert isinstance(result, dg.SkipReason)
     assert "2008-01-01" in (result.skip_message or "")
     assert daily_window(datetime(2007, 12, 31, 12, tzinfo=LA)) is None
 
 
-def test_ticks_are_at_0015_bay_area_time_across_dst() -> None:
+@dg.op
+def _noop() -> None:
+    pass
+
+
+@dg.job
+def _launched_by_the_schedule() -> None:
+    _noop()
+
+
+def test_bay_area_runs_once_a_day_at_0015_across_dst(warehouse: Warehouse) -> None:
+    """Hourly ticks; for a single region only the 00:15 tick asks for a run (yesterday)."""
     assert daily_schedule.execution_timezone == "America/Los_Angeles"
-    start = datetime(2025, 3, 7, tzinfo=LA).timestamp()
+    start = datetime(2025, 3, 8, 23, 30, tzinfo=LA).timestamp()
     ticks = cron_string_iterator(start, daily_schedule.cron_schedule, "America/Los_Angeles")
-    local = [next(ticks).astimezone(LA) for _ in range(4)]
-    assert [(t.day, t.hour, t.minute) for t in local] == [
-        (7, 0, 15),
-        (8, 0, 15),
-        (9, 0, 15),
-        (10, 0, 15),
-    ]
-    # 2025-03-09 has 23 hours, so the UTC gap before the 10th's tick is 23 h.
-    assert local[3].timestamp() - local[2].timestamp() == timedelta(hours=23).total_seconds()
+    local = [next(ticks).astimezone(LA) for _ in range(27)]
+    assert all(t.minute == 15 for t in local)
+    requested = []
+    with dg.instance_for_test() as instance:
+        for moment in local:
+            result = tick(moment, warehouse, instance)
+            if isinstance(result, dg.RunRequest):
+                requested.append((moment.day, moment.hour, result.tags[END]))
+                # what the daemon does with the request: a run tagged with its key
+                instance.create_run_for_job(
+                    _launched_by_the_schedule,
+                    tags={"dagster/run_key": result.run_key,
+                          "dagster/schedule_name": DAILY_SCHEDULE_NAME},
+                )  # fmt: skip
+            else:
+                assert "requested at an earlier tick" in (result.skip_message or "")
+    # 2025-03-09 has 23 hours (02:00 does not exist): still one run per day, at 00:15
+    assert requested == [(9, 0, "2025-03-08"), (10, 0, "2025-03-09")]
 
 
-def test_scheduled_request_runs_the_whole_window_in_one_run(warehouse_url: URL) -> None:
+def add_groups(warehouse: Warehouse, zones: list[str | None]) -> None:
+    engine = warehouse.get_engine()
+    ensure_table(engine, marts.dim_group)
+    rows = [
+        {"group_key": i, "group_id": f"g{i}", "urlname": f"g{i}", "name": f"g{i}",
+         "timezone": zone, "observed_at": datetime(2024, 1, 1, tzinfo=UTC)}
+        for i, zone in enumerate(zones)
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.insert(marts.dim_group), rows)
+
+
+def test_a_day_is_run_once_it_has_ended_everywhere_the_groups_are(warehouse: Warehouse) -> None:
+    """Groups in Tokyo, Honolulu and an unknown zone: 2024-12-31 ends last in Honolulu
+    (UTC-10), at 02:00 on the Bay Area clock; before that the newest whole day is the 30th."""
+    add_groups(warehouse, ["Asia/Tokyo", "Pacific/Honolulu", None])
+    before = tick(datetime(2025, 1, 1, 1, 15, tzinfo=LA), warehouse)
+    after = tick(datetime(2025, 1, 1, 2, 15, tzinfo=LA), warehouse)
+    assert isinstance(before, dg.RunRequest) and isinstance(after, dg.RunRequest)
+    assert (before.tags[START], before.tags[END]) == ("2024-12-23", "2024-12-30")
+    assert (after.tags[START], after.tags[END]) == ("2024-12-24", "2024-12-31")
+    # never newer than the partitions' own newest day (yesterday on the clock)
+    add_groups_east = datetime(2025, 1, 1, 23, 15, tzinfo=LA)  # Tokyo's Jan 2 ended, not LA's
+    assert daily_window(add_groups_east, [ZoneInfo("Asia/Tokyo")]) == ("2024-12-24", "2024-12-31")
+
+
+def test_scheduled_request_runs_the_whole_window_in_one_run(
+    warehouse_url: URL, warehouse: Warehouse
+) -> None:
     """The real daily job, over the fall-back week, from the schedule's own run request."""
-    request = tick(datetime(2024, 11, 4, 0, 15, tzinfo=LA))
+    request = tick(datetime(2024, 11, 4, 0, 15, tzinfo=LA), warehouse)
     assert isinstance(request, dg.RunRequest)
-    warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
     job = make_definitions(warehouse, SandboxMeetupResource()).resolve_job_def(DAILY_JOB_NAME)
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.instance_for_test() as instance:
         result = job.execute_in_process(tags=dict(request.tags), instance=instance)
         assert result.success
         assert len(instance.get_run_records()) == 1

@@ -1,19 +1,16 @@
-"""The region settings: defaults that change nothing, one line per bad value, and the
-warehouse's recorded time zone (a different one is refused, days are never mixed)."""
+"""The region settings: defaults that change nothing and one line per bad value. (The
+Bay Area default's marts: test_golden.py.)"""
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import URL
 
 from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.preflight import PreflightError, check_region, check_timezone
+from meetup_pipeline.preflight import PreflightError, check_region
 from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.region import BAY_AREA, region_for
@@ -25,46 +22,9 @@ from meetup_pipeline.settings import (
     SettingsError,
     parse_region,
 )
-from meetup_pipeline.warehouse.ddl import ensure_table
-from meetup_pipeline.warehouse.timezone import (
-    TimezoneMismatch,
-    ensure_timezone,
-    rebuild_for,
-    recorded_timezone,
-)
-from meetup_pipeline_tests.pipeline.conftest import checksums, runner_for
-
-BASE_MARTS = json.loads(
-    '{"marts.bridge_group_topic": ["394272ca9c20e8cb0c6b1238fc20d3fd", 228], '
-    '"marts.dim_date": ["c8a048bc9b51809d1240a0cd278fe643", 5], '
-    '"marts.dim_group": ["b807cb48dc9b0897772e4d97592ee006", 43], '
-    '"marts.dim_topic": ["1663d85422f16047c03c01f16d55d75f", 26], '
-    '"marts.dim_venue": ["623f492cd05343a3739151c4adf9210a", 45], '
-    '"marts.fact_events": ["94adbd25a496f608d445115c5ea0b7dc", 53], '
-    '"staging.stg_events": ["ccc4fb171abac73f6e8077e187d42642", 53], '
-    '"staging.stg_group_topics": ["db60206c54ee7afd164a510151628d17", 286], '
-    '"staging.stg_groups": ["292b23dc6732a6260961500d2b47b15f", 52], '
-    '"staging.stg_topics": ["adb414155aff2de2250947ac8a55694f", 87], '
-    '"staging.stg_venues": ["f4d78a45460d56824647a17aafbcb0aa", 52]}'
-)
-"""Staging and marts of 2024-03-08..12 as the commit before the region settings (be4a039)
-built them with every default: the Bay Area defaults must give exactly these.
-`marts.fact_group_snapshots` is left out: since it holds the day each count was observed
-(today), its rows change with the date the test runs (test_snapshots.py covers it)."""
 
 BASE_WORLD = "9ec571ff55412589a5094a6fb525237e299299a2085df1bd9b337f29ee123f64"
 """Digest of the default sandbox world (seed 42, scale 1) before the regions existed."""
-
-
-def test_bay_area_defaults_give_the_same_marts_as_before(warehouse_url: URL) -> None:
-    assert runner_for(warehouse_url)("2024-03-08", "2024-03-12").success
-    engine = sa.create_engine(warehouse_url)
-    try:
-        got = checksums(engine, ("staging", "marts"))
-    finally:
-        engine.dispose()
-    got.pop("marts.fact_group_snapshots")
-    assert {k: list(v) for k, v in got.items()} == BASE_MARTS
 
 
 def world_digest() -> str:
@@ -225,50 +185,6 @@ def test_a_generic_world_lives_in_its_zone(
     assert events and all(e.date_time.tzinfo.key == zone for e in events)  # type: ignore[union-attr]
     evening = sum(1 for e in events if 17 <= e.date_time.hour <= 21)
     assert evening > len(events) / 2  # local evenings, not Pacific ones
-
-
-# --- the warehouse's recorded time zone ----------------------------------------------------
-
-
-def test_the_first_run_records_the_zone_and_another_is_refused(engine: sa.Engine) -> None:
-    assert recorded_timezone(engine) is None
-    ensure_timezone(engine, "Africa/Lagos", "test warehouse")
-    ensure_timezone(engine, "Africa/Lagos", "test warehouse")  # the same zone: fine
-    assert recorded_timezone(engine) == "Africa/Lagos"
-    with pytest.raises(TimezoneMismatch) as err:
-        ensure_timezone(engine, "Europe/Berlin", "test warehouse")
-    assert str(err.value) == (
-        "The warehouse (test warehouse) holds Africa/Lagos days but MEETUP_TIMEZONE is "
-        "Europe/Berlin: use a new warehouse (another MEETUP_WAREHOUSE_URL or MEETUP_HOME), set "
-        "MEETUP_TIMEZONE=Africa/Lagos, or rebuild this one for Europe/Berlin with "
-        "`python -m meetup_pipeline.warehouse.timezone --rebuild` (drops its data)."
-    )
-    rebuild_for(engine, "Europe/Berlin")
-    assert recorded_timezone(engine) == "Europe/Berlin"
-
-
-def test_a_warehouse_from_before_the_setting_holds_bay_area_days(engine: sa.Engine) -> None:
-    from meetup_pipeline.tables import marts
-
-    ensure_table(engine, marts.dim_date)
-    assert recorded_timezone(engine) == "America/Los_Angeles"
-    with pytest.raises(TimezoneMismatch, match="holds America/Los_Angeles days"):
-        ensure_timezone(engine, "Africa/Lagos")
-
-
-def test_preflight_names_the_fix(engine: sa.Engine, warehouse_url: URL) -> None:
-    env = {
-        "MEETUP_WAREHOUSE_URL": warehouse_url.render_as_string(hide_password=False),
-        "MEETUP_TIMEZONE": "Europe/Berlin",
-    }
-    assert check_timezone(env) == "Europe/Berlin (the warehouse's first run)"
-    ensure_timezone(engine, "Africa/Lagos")
-    with pytest.raises(PreflightError) as err:
-        check_timezone(env)
-    assert "holds Africa/Lagos days but MEETUP_TIMEZONE is Europe/Berlin" in err.value.message
-    assert check_timezone({**env, "MEETUP_TIMEZONE": "Africa/Lagos"}) == (
-        "Africa/Lagos (the warehouse's zone)"
-    )
 
 
 SCHEDULE_PROBE = """

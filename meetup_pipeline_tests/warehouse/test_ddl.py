@@ -86,3 +86,21 @@ def test_other_mismatches_name_table_and_column(
     with pytest.raises(SchemaMismatch, match=r"staging\.things") as info:
         apply(engine, changed)
     assert message in str(info.value)
+
+
+def test_a_retired_column_is_dropped_and_the_rest_kept(engine: sa.Engine) -> None:
+    """dim_date's US-only holiday columns, in a warehouse built before dim_holiday."""
+    old = things(sa.Column("holiday_name", sa.Text), sa.Column("is_holiday", sa.Boolean))
+    apply(engine, old)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(old), [{"id": "a", "name": "x", "holiday_name": "h"}])
+    new = things()
+    new.info["retired_columns"] = ("holiday_name", "is_holiday", "never_there")
+    apply(engine, new)
+    apply(engine, new)  # again: nothing left to drop
+    assert columns(engine) == ["id", "name"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT id, name FROM staging.things")).all() == [("a", "x")]
+    with pytest.raises(SchemaMismatch, match="columns the code does not know: stray"):
+        apply(engine, things(sa.Column("stray", sa.Text)))
+        apply(engine, new)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -123,3 +124,52 @@ def test_as_root_an_existing_data_directory_behind_a_closed_one_is_named_not_ope
         closed.chmod(0o711)
         embedded.stop_server(pgdata)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_server_killed_while_its_data_directory_is_created_is_created_again() -> None:
+    """kill -9 while `initdb` runs (when `pgdata/global` appears): the next start makes
+    the directory again and says so, instead of failing for good on `pg_control`."""
+    home = reachable_tempdir("meetup-initdb-")
+    pgdata = home / "pgdata"
+    env = {**os.environ, "MEETUP_HOME": str(home)}
+    first = subprocess.Popen(
+        [str(CLI), "warehouse", "start"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # initdb and its backend are killed with it
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (pgdata / "global").exists():
+            assert first.poll() is None, "the server was created before the kill"
+            assert time.monotonic() < deadline, "initdb never began"
+            time.sleep(0.005)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(30)
+        assert not (pgdata / "base" / "5").exists()  # the `postgres` database, made last
+
+        start = warehouse_cli(home, "start")
+
+        assert start.returncode == 0, start.stdout + start.stderr
+        assert "half-created" in start.stdout + start.stderr
+        server = embedded.running_server(pgdata)
+        assert server is not None and answers(server)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGKILL)
+        embedded.stop_server(pgdata)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_data_directory_holding_a_database_is_never_called_half_created(
+    tmp_path: Path,
+) -> None:
+    pgdata = tmp_path / "pgdata"
+    (pgdata / "global").mkdir(parents=True)
+    (pgdata / "PG_VERSION").write_text("18\n")
+    (pgdata / "base" / "1").mkdir(parents=True)
+    assert embedded._half_created(pgdata)  # initdb killed before pg_control
+    (pgdata / "base" / "16384").mkdir()
+    assert not embedded._half_created(pgdata)  # a database of ours: never emptied
+    assert not embedded._half_created(tmp_path / "nothing")

@@ -1,0 +1,138 @@
+"""Nothing wedges a run: a lost warehouse connection, Ctrl-C and SIGTERM at each phase.
+
+Each case is the ordinary command (`Site.start`, what `dg launch` runs in process) on a
+real site. The process must exit soon after the fault with the run ended (FAILURE or
+CANCELED, with the reason), no pool slot held, and the next ordinary run must complete.
+Before, a failed write or Ctrl-C during extraction left the process waiting forever on
+the extraction thread (`meetup/stream.py`), the run STARTED and the `meetup_api` slot held.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from meetup_pipeline_tests.chaos.conftest import LiveRun, Site
+from meetup_pipeline_tests.chaos.test_kill_run import run_id_of
+
+EXIT_TIMEOUT_S = 60
+"""A safety net only: a wedged process never exits (the issue saw 10 minutes)."""
+LONG_EXTRACTION = {"window": "2024-12-01...2024-12-31", "MEETUP_SANDBOX_SCALE": "1"}
+"""A month of the full-size world: its extraction pages the sandbox for ~15 s."""
+INTO_EXTRACTION_S = 3.0
+"""Where the fault lands after the extraction began (placement only: the test checks from
+the output that the extraction had not ended, and passes wherever the fault lands)."""
+STEP_START = '{} - STEP_START - Started execution of step "{}"'
+EXTRACTION = STEP_START.format("raw_meetup", "raw_meetup")
+RAW_WRITTEN = 'STEP_OUTPUT - Yielded output "raw_groups"'
+
+
+def step_failures(site: Site, run_id: str) -> list[str]:
+    with site.connect("dagster") as conn:
+        rows = conn.execute(
+            "SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type = "
+            "'STEP_FAILURE' ORDER BY id",
+            (run_id,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def assert_ended(site: Site, run: LiveRun, code: int | None, statuses: tuple[str, ...]) -> str:
+    """The process exited, its run ended in one of `statuses`, no slot is held."""
+    assert code is not None, f"the process did not exit:\n{run.output[-3000:]}"
+    assert code != 0
+    run_id = run_id_of(run.output)
+    assert site.runs()[run_id] in statuses, run.output[-3000:]
+    assert site.held_slots() == []
+    return run_id
+
+
+def assert_next_run_completes(site: Site) -> None:
+    again = site.materialize()
+    assert again.code == 0, again.output[-4000:]
+    assert "RUN_SUCCESS" in again.output
+    assert "STARTED" not in site.runs().values()
+    assert site.held_slots() == []
+
+
+def extraction_started(site: Site, settle: float = INTO_EXTRACTION_S) -> None:
+    """Wait until the run stages the extraction (`_raw_load` exists), then a little more."""
+    deadline = time.monotonic() + 120
+    with site.connect("meetup") as conn:
+        while (
+            conn.execute(
+                "SELECT 1 FROM pg_class WHERE relname = '_raw_load' AND relpersistence = 't'"
+            ).fetchone()
+            is None
+        ):
+            assert time.monotonic() < deadline, "the run never staged its extraction"
+            time.sleep(0.05)
+    time.sleep(settle)
+
+
+def terminate_warehouse_sessions(site: Site) -> list[int]:
+    """pg_terminate_backend of every other session of the warehouse (the stage's too)."""
+    with site.connect("meetup") as conn:
+        rows = conn.execute(
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = 'meetup' AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def test_a_lost_warehouse_connection_during_extraction_fails_the_run_at_once(
+    site: Site,
+) -> None:
+    run = LiveRun(site, **LONG_EXTRACTION)
+    assert run.wait_for(EXTRACTION), run.output[-3000:]
+    extraction_started(site, settle=0)
+    assert terminate_warehouse_sessions(site)
+    faulted = time.monotonic()
+    assert run.wait_for("raw_meetup - STEP_FAILURE", EXIT_TIMEOUT_S), run.output[-3000:]
+    failed = time.monotonic() - faulted
+    # the run goes on with the steps that do not need the raw layer (upcoming_events)
+    code = run.wait_exit(EXIT_TIMEOUT_S)
+    run_id = assert_ended(site, run, code, ("FAILURE",))
+    print(
+        f"raw_meetup failed {failed:.1f}s and the process exited "
+        f"{time.monotonic() - faulted:.1f}s after the sessions were terminated"
+    )
+    (failure, *_) = step_failures(site, run_id)
+    # the real cause, not a secondary error from the extraction's shutdown
+    assert "raw_meetup" in failure and "terminat" in failure, failure[:2000]
+    assert_next_run_completes(site)
+
+
+PHASES = (
+    # (signal, the log line it lands right after, the run's window and environment)
+    (signal.SIGINT, EXTRACTION, LONG_EXTRACTION),
+    (signal.SIGTERM, EXTRACTION, LONG_EXTRACTION),
+    (signal.SIGINT, RAW_WRITTEN, {}),
+    (signal.SIGINT, STEP_START.format("stg_events", "stg_events"), {}),
+    (signal.SIGINT, STEP_START.format("dashboard", "dashboard"), {}),
+)
+
+
+def test_ctrl_c_or_sigterm_at_each_phase_ends_the_run(site: Site) -> None:
+    """One site, one interrupted run per phase in turn, then an ordinary run completes."""
+    timings = []
+    for signo, cue, env in PHASES:
+        run = LiveRun(site, **env)
+        assert run.wait_for(cue), run.output[-3000:]
+        if cue == EXTRACTION:
+            extraction_started(site)
+        sent = run.signal_group(signo)
+        code = run.wait_exit(EXIT_TIMEOUT_S)
+        timings.append(f"{signo.name} after {cue[:40]!r}: {time.monotonic() - sent:.1f}s")
+        run_id = assert_ended(site, run, code, ("FAILURE", "CANCELED"))
+        if cue == EXTRACTION:
+            assert RAW_WRITTEN not in run.output  # it was extracting
+        with site.connect("dagster") as conn:
+            (reason,) = conn.execute(
+                "SELECT count(*) FROM event_logs WHERE run_id = %s AND event ILIKE %s",
+                (run_id, "%interrupt%"),
+            ).fetchone()
+        assert reason, f"no reason recorded for the interrupted run {run_id}"
+    print("; ".join(timings))
+    assert_next_run_completes(site)
