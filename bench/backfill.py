@@ -3,6 +3,7 @@
     .venv/bin/python bench/backfill.py [--start 2015-01-01] [--end 2024-12-31]
         [--day 2025-01-01] [--year-start 2023-01-01 --year-end 2023-12-31]
         [--skip-off] [--skip-10x] [--keep]
+    .venv/bin/python bench/backfill.py --planned-ab [--rounds 1]
 
 Every run is the real CLI (`dagster asset materialize --select '*'`) on the committed
 `dagster.yaml` (Dagster's storage in PostgreSQL, bulk planned events and event batching
@@ -17,6 +18,12 @@ from its event-log config, the concise console), each home with its own embedded
 5. one day on an empty warehouse, then one year on the same warehouse and instance;
 6. the range again in a world ten times larger (`MEETUP_SANDBOX_SCALE=10`).
 
+`--planned-ab` runs only the range, bulk planned events on and off alternately (on, off, on,
+off, ... ending with on; each on a fresh empty warehouse and instance), with Dagster's own
+batched event writes on in both (`DAGSTER_EVENT_BATCH_SIZE=1000`, which Dagster 1.13 applies
+to planned events too: `BATCH_WRITABLE_EVENTS`), and prints the ratio of the medians and the
+load average: whether the mixin still earns its keep.
+
 Prints wall time, peak memory (max RSS of the CLI process), API requests and console lines
 per run, rows per table, the latest result of every asset check after the one-year run,
 and the ratios the project targets.
@@ -26,6 +33,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +74,7 @@ def materialize(
     partitions: list[str],
     bulk: bool = True,
     scale: int | None = None,
+    batch_size: int | None = None,
 ) -> Run:
     home.mkdir(parents=True, exist_ok=True)
     dagster_home = home / "dagster_home"
@@ -80,6 +89,8 @@ def materialize(
     env.pop("MEETUP_SANDBOX_SCALE", None)
     if scale is not None:
         env["MEETUP_SANDBOX_SCALE"] = str(scale)
+    if batch_size is not None:
+        env["DAGSTER_EVENT_BATCH_SIZE"] = str(batch_size)
     log = home / f"{label.replace(' ', '_').replace('/', '_')}.log"
     cmd = [DAGSTER, "asset", "materialize", *target, "--select", "*", *partitions]
     with open(log, "w") as out:
@@ -97,10 +108,35 @@ def materialize(
     run = Run(label, seconds, usage.ru_maxrss / 1024, requests, lines, log)
     print(
         f"{label:<40} {seconds:8.1f} s  peak {run.peak_mb:6.0f} MB  "
-        f"requests {requests}  lines {lines}",
+        f"requests {requests}  lines {lines}  load {_load()}",
         flush=True,
     )
     return run
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def planned_ab(root: Path, span: list[str], rounds: int) -> None:
+    """The range with bulk planned events on and off, alternately; Dagster's batching on."""
+    real = ["-m", "meetup_pipeline.definitions"]
+    runs: dict[bool, list[float]] = {True: [], False: []}
+    order = [True, False] * rounds + [True]
+    for i, bulk in enumerate(order):
+        home = root / f"ab{i}"
+        label = f"({i + 1}) range, planned {'bulk' if bulk else '1 by 1'}"
+        try:
+            runs[bulk].append(materialize(home, label, real, span, bulk, batch_size=1000).seconds)
+        finally:
+            if (home / "pgdata").exists():
+                stop_server(home / "pgdata")
+            shutil.rmtree(home, ignore_errors=True)
+    on, off = statistics.median(runs[True]), statistics.median(runs[False])
+    print(f"\nDAGSTER_EVENT_BATCH_SIZE=1000 in every run; load average now {_load()}")
+    print(f"  bulk (mixin on), median of {len(runs[True])}   {on:8.1f} s  {runs[True]}")
+    print(f"  1 by 1 (mixin off), median of {len(runs[False])} {off:8.1f} s  {runs[False]}")
+    print(f"  off / on                          {off / on:6.2f}  (keep the mixin if >= 2)")
 
 
 def _engine(home: Path, database: str = "meetup") -> sa.Engine:
@@ -150,6 +186,10 @@ def main() -> None:
     parser.add_argument("--skip-off", action="store_true", help="skip (4), the slowest run")
     parser.add_argument("--skip-10x", action="store_true", help="skip (6)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
+    parser.add_argument(
+        "--planned-ab", action="store_true", help="only the range, bulk planned events on/off"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="off runs in --planned-ab")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     root.chmod(0o711)  # the embedded server's user (as root) must enter it
@@ -159,6 +199,13 @@ def main() -> None:
     year = ["--partition-range", f"{args.year_start}...{args.year_end}"]
     day = ["--partition", args.day]
     homes = {k: root / k for k in ("noop", "history", "off", "small", "x10")}
+    if args.planned_ab:
+        print(f"range {args.start}...{args.end}; homes under {root}", flush=True)
+        try:
+            planned_ab(root, span, args.rounds)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     try:
         print(f"range {args.start}...{args.end}; homes under {root}", flush=True)
         floor = materialize(homes["noop"], "(1) no-op graph, range (floor)", noop, span)

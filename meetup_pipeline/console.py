@@ -34,10 +34,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import dagster as dg
-from dagster._core.events import DagsterEvent, DagsterEventType
-from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
-from dagster._utils.log import default_date_format_string, default_format_string
+from dagster import DagsterEvent, DagsterEventType
 
+from meetup_pipeline.dagster_private import (
+    LOG_RECORD_METADATA_ATTR,
+    default_date_format_string,
+    default_format_string,
+)
 from meetup_pipeline.settings import SettingsError, meetup_home
 
 LEVEL_ENV = "MEETUP_LOG_LEVEL"

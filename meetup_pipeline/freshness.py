@@ -36,19 +36,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._core.event_api import EventLogRecord
-from dagster._core.scheduler.instigation import (
+from dagster import EventLogRecord
+
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.dagster_private import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
     InstigatorType,
     ScheduleInstigatorData,
     SensorInstigatorData,
+    get_next_cron_tick,
 )
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
-)
-from dagster._utils.schedules import get_next_cron_tick
-
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.localdays import day_ended_at, newest_ended_day
 from meetup_pipeline.schedules import DAILY_SCHEDULE_CRON, daily_schedule
 from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh

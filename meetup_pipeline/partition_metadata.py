@@ -23,11 +23,9 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster._core.execution.context.metadata_logging import (
-    AssetMetadataHandle,
-    OutputMetadataAccumulator,
-)
-from dagster._core.execution.context.system import StepExecutionContext
+from dagster import StepExecutionContext
+
+from meetup_pipeline.dagster_private import AssetMetadataHandle, OutputMetadataAccumulator
 
 
 def add_partition_metadata(

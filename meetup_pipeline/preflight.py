@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import click
 import dagster as dg
 import httpx
-from dagster._core.errors import DagsterError, DagsterInvalidSubsetError
+from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS

@@ -26,19 +26,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
-from dagster._core.storage.tags import (
+
+from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
     RUN_KEY_TAG,
     SCHEDULE_NAME_TAG,
+    UnresolvedAssetJobDefinition,
+    is_valid_cron_string,
 )
-from dagster._utils import schedules as dg_schedules
-
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.localdays import newest_ended_day
 from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
 from meetup_pipeline.warehouse.resource import Warehouse
@@ -61,7 +59,7 @@ def daily_cron(environ: Mapping[str, str] | None = None) -> str:
     raw = (os.environ if environ is None else environ).get(DAILY_CRON_ENV, "").strip()
     if not raw:
         return DAILY_CRON
-    if not dg_schedules.is_valid_cron_string(raw):
+    if not is_valid_cron_string(raw):
         raise SettingsError(
             f"{DAILY_CRON_ENV}={raw!r} is not a cron expression (five fields, e.g. "
             f"'{DAILY_CRON}'); fix it or unset it for the default"

@@ -22,7 +22,8 @@ from typing import Any
 
 import dagster as dg
 import httpx
-from dagster._core.storage.tags import (
+
+from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     BACKFILL_ID_TAG,
@@ -31,9 +32,8 @@ from dagster._core.storage.tags import (
     SCHEDULE_NAME_TAG,
     SENSOR_NAME_TAG,
     WILL_RETRY_TAG,
+    SerializableErrorInfo,
 )
-from dagster._utils.error import SerializableErrorInfo
-
 from meetup_pipeline.redaction import Redactor
 from meetup_pipeline.schedules import RUN_KIND_TAG, UPCOMING_EVENTS
 

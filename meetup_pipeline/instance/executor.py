@@ -27,21 +27,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.definitions.executor_definition import (
-    IN_PROC_CONFIG,
-    _core_in_process_executor_creation,
-)
-from dagster._core.errors import DagsterExecutionInterruptedError
-from dagster._core.events import DagsterEvent, EngineEventData
-from dagster._core.execution.api import ExecuteRunWithPlanIterable
-from dagster._core.execution.context.system import PlanExecutionContext, PlanOrchestrationContext
-from dagster._core.execution.context_creation_job import PlanExecutionContextManager
-from dagster._core.execution.plan.execute_plan import inner_plan_execution_iterator
-from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
-from dagster._core.execution.plan.plan import ExecutionPlan
-from dagster._core.executor.in_process import InProcessExecutor
-from dagster._utils.interrupts import check_captured_interrupt
+from dagster import DagsterEvent, DagsterExecutionInterruptedError
 
+from meetup_pipeline.dagster_private import (
+    IN_PROC_CONFIG,
+    EngineEventData,
+    ExecuteRunWithPlanIterable,
+    ExecutionPlan,
+    InProcessExecutor,
+    InstanceConcurrencyContext,
+    PlanExecutionContext,
+    PlanExecutionContextManager,
+    PlanOrchestrationContext,
+    _core_in_process_executor_creation,
+    check_captured_interrupt,
+    inner_plan_execution_iterator,
+)
 from meetup_pipeline.instance import litter, quick_exit, recovery
 
 log = logging.getLogger(__name__)

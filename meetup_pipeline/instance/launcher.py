@@ -19,11 +19,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import DefaultRunLauncher
-from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
-from dagster._core.storage.dagster_run import DagsterRun
-from dagster._serdes import ConfigurableClassData
+from dagster import DagsterRun, DefaultRunLauncher
 
+from meetup_pipeline.dagster_private import (
+    CheckRunHealthResult,
+    ConfigurableClassData,
+    WorkerStatus,
+)
 from meetup_pipeline.instance.recovery import RunWorker, WorkerState, dead_run_message
 
 UNRECORDED_GRACE_SECONDS = 120.0

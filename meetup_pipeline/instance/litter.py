@@ -15,7 +15,7 @@ import logging
 import time
 from pathlib import Path
 
-from dagster._cli.utils import TMP_DAGSTER_HOME_PREFIX
+from meetup_pipeline.dagster_private import TMP_DAGSTER_HOME_PREFIX
 
 log = logging.getLogger(__name__)
 

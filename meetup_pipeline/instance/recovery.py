@@ -25,9 +25,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 import psutil
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.events import JobFailureData, RunFailureReason
-from dagster._core.storage.dagster_run import FINISHED_STATUSES, DagsterRun
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
+
+from meetup_pipeline.dagster_private import (
+    FINISHED_STATUSES,
+    JobFailureData,
+    RunFailureReason,
+)
 
 log = logging.getLogger(__name__)
 

@@ -38,17 +38,18 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from dagster import BoolSource, DagsterEventType, Field, StringSource
-from dagster._core.events import DagsterEvent
-from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
-from dagster._core.storage.root import LocalArtifactStorage
-from dagster._serdes import ConfigurableClassData
+from dagster import BoolSource, DagsterEvent, DagsterEventType, Field, StringSource
 from dagster_postgres.event_log import PostgresEventLogStorage
 from dagster_postgres.run_storage import PostgresRunStorage
 from dagster_postgres.schedule_storage import PostgresScheduleStorage
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from meetup_pipeline.dagster_private import (
+    ConfigurableClassData,
+    LocalArtifactStorage,
+    LocalComputeLogManager,
+)
 from meetup_pipeline.instance import quiet_dagster_notices
 from meetup_pipeline.instance.event_batching import apply_event_batch_size
 from meetup_pipeline.instance.planned_events import (
