@@ -12,8 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /opt/dagster/app
 
-# Third-party dependencies, pinned exactly (deploy/lock_requirements.py writes the list from
-# the tested environment). A separate layer, so code changes do not reinstall them.
+# Third-party dependencies, pinned exactly: the runtime half of the lock the README's and
+# CI's installs use as constraints (deploy/lock_requirements.py writes it). A separate
+# layer, so code changes do not reinstall them.
 COPY deploy/requirements.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir --requirement /tmp/requirements.txt \
     && rm /tmp/requirements.txt

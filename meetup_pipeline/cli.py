@@ -1,7 +1,9 @@
 """`meetup-pipeline`: the project's own commands (Dagster's CLIs do the orchestration)."""
 
 import argparse
+import importlib.metadata
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,35 +35,15 @@ def _warehouse(args: argparse.Namespace) -> int:
 def _materialize(args: argparse.Namespace) -> int:
     """Check every input first (one line each, naming the fix), then hand over to Dagster.
 
-    `dagster asset materialize` refuses a bad partition key too, but with a traceback and
-    without saying which keys exist; this checks it, the selection, the Meetup settings
-    and the warehouse before anything starts.
+    Loading the code location checks the settings too (one line, no run), but only this
+    command prints every check and every problem at once, and names the existing days.
     """
     from meetup_pipeline import preflight
     from meetup_pipeline.console import LEVEL_ENV
 
-    keys: list[str | None] = [args.partition]
-    if args.partition_range is not None:
-        ends = args.partition_range.split("...")
-        if len(ends) != 2:
-            print(
-                f"Error: --partition-range {args.partition_range!r} must be START...END, "
-                "e.g. 2024-01-01...2024-03-31",
-                file=sys.stderr,
-            )
-            return 2
-        keys = list(ends)
-    problems = preflight.run_checks(keys[0], args.select)
-    for key in keys[1:]:
-        try:
-            preflight.check_partition_key(key or "")
-        except preflight.PreflightError as exc:
-            if exc.message not in problems:
-                problems.append(exc.message)
-                print(f"Error: {exc.message}", file=sys.stderr)
-    if not problems and len(keys) == 2 and str(keys[0]) > str(keys[1]):
-        problems.append("range")
-        print(f"Error: the range starts after it ends: use {keys[1]}...{keys[0]}", file=sys.stderr)
+    problems = preflight.run_checks(
+        args.partition, args.select, partition_range=args.partition_range
+    )
     if problems:
         return 2
     command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize"]
@@ -71,7 +53,7 @@ def _materialize(args: argparse.Namespace) -> int:
     else:
         command += ["--partition", args.partition]
     if args.dry_run:
-        print(" ".join(command))
+        print(shlex.join(command))
         return 0
     env = dict(os.environ)
     # The run's console (meetup_pipeline/console.py): step lines and a summary, or every event.
@@ -83,26 +65,83 @@ def _materialize(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("meetup-pipeline")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+WAREHOUSE_HELP = """\
+status  say whether the embedded PostgreSQL server runs, and its URL (exit 1 if not)
+start   start it (if it is not running) and create its databases
+stop    stop it; the data stays in $MEETUP_HOME/pgdata
+
+examples:
+  meetup-pipeline warehouse status
+  meetup-pipeline warehouse stop
+"""
+
+MATERIALIZE_HELP = """\
+examples:
+  meetup-pipeline materialize --partition 2024-02-14
+  meetup-pipeline materialize --partition-range 2024-01-01...2024-03-31
+  meetup-pipeline materialize --select 'fact_events+' --partition 2024-02-14 --dry-run
+"""
+
+TOP_HELP = """\
+examples:
+  meetup-pipeline materialize --partition-range 2024-01-01...2024-03-31
+  meetup-pipeline warehouse status
+  meetup-pipeline dashboard --serve
+
+The main job is `dg launch --assets '*' --partition-range ...` (see README.md);
+`python -m meetup_pipeline.preflight` runs the input checks alone.
+"""
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="meetup-pipeline", description=__doc__)
-    sub = top.add_subparsers(dest="command", required=True)
-    wh = sub.add_parser("warehouse", help="start, stop or show the embedded PostgreSQL server")
-    wh.add_argument("action", choices=["status", "start", "stop"])
+    raw = argparse.RawDescriptionHelpFormatter
+    top = argparse.ArgumentParser(
+        prog="meetup-pipeline", description=__doc__, epilog=TOP_HELP, formatter_class=raw
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+    wh = sub.add_parser(
+        "warehouse",
+        help="start, stop or show the embedded PostgreSQL server",
+        description="Manage the embedded PostgreSQL server (used when MEETUP_WAREHOUSE_URL "
+        "is unset). It keeps running after a command exits, so Dagster's processes share it.",
+        epilog=WAREHOUSE_HELP,
+        formatter_class=raw,
+    )
+    wh.add_argument("action", choices=["status", "start", "stop"], help="see below")
     wh.set_defaults(func=_warehouse)
     mat = sub.add_parser(
-        "materialize", help="check the inputs, then run `dagster asset materialize` on them"
+        "materialize",
+        help="check the inputs, then run `dagster asset materialize` on them",
+        description="Check every input (settings, API, warehouse, partitions, selection), "
+        "each problem in one line naming the fix; then run the assets.",
+        epilog=MATERIALIZE_HELP,
+        formatter_class=raw,
     )
-    mat.add_argument("--select", default="*", help="asset selection (default: every asset)")
+    mat.add_argument(
+        "--select", default="*", help="asset selection, as Dagster's (default '*': every asset)"
+    )
     when = mat.add_mutually_exclusive_group(required=True)
-    when.add_argument("--partition", help="one day, YYYY-MM-DD")
-    when.add_argument("--partition-range", help="START...END, both days included")
+    when.add_argument("--partition", help="one day, YYYY-MM-DD (e.g. 2024-02-14)")
+    when.add_argument(
+        "--partition-range", help="START...END, both days included (e.g. 2024-01-01...2024-03-31)"
+    )
     mat.add_argument(
         "--log-level",
         choices=["info", "debug"],
         default="info",
         help="info: one line per step and a summary (default); debug: every Dagster event",
     )
-    mat.add_argument("--dry-run", action="store_true", help="check and print the command only")
+    mat.add_argument(
+        "--dry-run", action="store_true", help="check, then print the command (ready to paste)"
+    )
     mat.set_defaults(func=_materialize)
     from meetup_pipeline.dashboard.cli import add_subcommand
 
@@ -111,7 +150,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if getattr(args, "func", None) is None:  # no subcommand: say what there is
+        cli.print_help()
+        return 0
     try:
         return int(args.func(args) or 0)
     except SettingsError as exc:  # e.g. a bad MEETUP_TIMEZONE, met while importing

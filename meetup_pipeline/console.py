@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,9 +41,25 @@ from meetup_pipeline.dagster_private import (
     default_date_format_string,
     default_format_string,
 )
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings import SettingsError, meetup_home
 
 LEVEL_ENV = "MEETUP_LOG_LEVEL"
+LEVELS = ("info", "debug")
+
+
+def parse_log_level(environ: Mapping[str, str] | None = None) -> str:
+    """`MEETUP_LOG_LEVEL` (info or debug, default info), or `SettingsError` naming it."""
+    raw = (os.environ if environ is None else environ).get(LEVEL_ENV, "").strip()
+    if not raw:
+        return LEVELS[0]
+    if raw.lower() not in LEVELS:
+        raise SettingsError(
+            f"{LEVEL_ENV}={raw!r} is not a level: use info (one line per step and a summary) "
+            "or debug (every Dagster event), or unset it for info."
+        )
+    return raw.lower()
+
+
 UI_HINT = ".venv/bin/dagster dev  (then open http://127.0.0.1:3000/runs/{run_id})"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"

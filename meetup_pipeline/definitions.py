@@ -1,14 +1,24 @@
-"""The code location: every asset, check, schedule, sensor and resource of the project."""
+"""The code location: every asset, check, schedule, sensor and resource of the project.
+
+Loading it validates every setting first (`validation.py`): a wrong one stops the load with
+one line naming the variable and the fix, before any run exists. Loaded by `dg launch` or
+`dagster asset materialize`, it also checks what that command was given (partitions,
+selection) and that the API and the warehouse answer (`preflight.check_command_line_launch`).
+"""
 
 import dagster as dg
 
+from meetup_pipeline import preflight
 from meetup_pipeline.assets import chosen_dagster_features
 from meetup_pipeline.console import label_check_steps
 from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.resources import meetup_resource_from_env
+from meetup_pipeline.validation import validate_settings
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
+
+validate_settings()  # before the modules below build partitions and schedules from them
 
 with chosen_dagster_features():
     from meetup_pipeline import checks, freshness, schedules, sensors
@@ -41,3 +51,4 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
 
 
 defs = make_definitions(warehouse_from_env(), meetup_resource_from_env())
+preflight.check_command_line_launch(defs)

@@ -1,25 +1,30 @@
 """Checks before any work: each wrong input becomes one line that names the fix.
 
-Dagster only finds some mistakes after a run has started (a warehouse that does not
-answer, an incomplete Meetup credential set), and its CLI reports a bad partition key or
-selection with a traceback. These helpers check the same things up front, never echo a
-secret, and raise `PreflightError`, a `click.ClickException`, so any click CLI (Dagster's
-included) prints just `Error: <message>`.
+The settings are validated by `validation.SETTINGS` (the same checks the code location
+runs when it loads); this adds what needs the network or the command line: the Meetup API
+answers, the warehouse answers, the partition keys
+exist, the asset selection resolves. Every problem is a `PreflightError` (a
+`SettingsError`, a `click.ClickException`), so any click CLI (Dagster's included) prints
+just `Error: <message>`; no message contains a secret.
 
 Use them from code (a project CLI, a deploy check) or run all of them:
 
     python -m meetup_pipeline.preflight [--partition 2024-12-30] [--select 'fact_events']
 
-Nothing here runs at definitions load: a code location that refuses to load on a bad
-secret would silently stop its schedules and sensors (the failure alert included); at run
-time the resources fail the run before its first step, and the alert says why.
+`check_command_line_launch` runs the command-line checks while the code location loads for
+`dg launch`, `dagster asset materialize` or `dagster job execute` (read from click's
+context), so those commands refuse bad input in one line before a run exists. A code
+location loaded by `dagster dev` or a code server skips them: a warehouse that is down for
+a minute must not unload the schedules and sensors (the failure alert included).
 """
 
 import argparse
 import difflib
 import os
+import re
 import sys
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,14 +35,24 @@ import httpx
 from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS
 from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import (
     PARTITIONS_START_DATE,
     SettingsError,
     meetup_home,
-    parse_region,
+)
+from meetup_pipeline.validation import (
+    REAL_API_HOSTS,
+    REGION_FIRST,
+    SETTINGS,
+    WEBHOOK_ENV,
+    _region_parses,
+    check_dashboard,
+    check_meetup_settings,
+    check_region,
+    check_sandbox_settings,
+    check_webhook,
 )
 from meetup_pipeline.warehouse.resource import (
     Warehouse,
@@ -47,13 +62,25 @@ from meetup_pipeline.warehouse.resource import (
     redacted,
 )
 
-WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
-REAL_API_HOSTS = ("meetup.com",)
-"""Hosts of the real Meetup API, which refuses requests without credentials."""
+__all__ = [  # the settings checks live in `validation`; callers may use them from here
+    "ENV_VARS",
+    "REAL_API_HOSTS",
+    "WEBHOOK_ENV",
+    "PreflightError",
+    "check_dashboard",
+    "check_meetup_settings",
+    "check_region",
+    "check_sandbox_settings",
+    "check_webhook",
+    "run_checks",
+]
+
+PreflightError = SettingsError
+"""A wrong input; the message says what to change and never contains a secret."""
 
 
-class PreflightError(click.ClickException):
-    """A wrong input; the message says what to change and never contains a secret."""
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
 
 
 # --- partitions and selections -----------------------------------------------------------
@@ -61,23 +88,37 @@ class PreflightError(click.ClickException):
 
 def check_partition_key(key: str, now: datetime | None = None) -> str:
     """`key` if it is a day the pipeline has (2008-01-01 up to the newest complete day)."""
-    try:
-        from meetup_pipeline.assets.partitions import daily
-        from meetup_pipeline.settings import LOCAL_TIMEZONE
-    except SettingsError as exc:  # the days depend on MEETUP_TIMEZONE
-        raise PreflightError(str(exc)) from None
+    from meetup_pipeline.assets.partitions import daily
+    from meetup_pipeline.settings import LOCAL_TIMEZONE
+
     with dg.partition_loading_context(effective_dt=now):
         last = daily.get_last_partition_key()
     valid = f"days run from {PARTITIONS_START_DATE} to {last} (yesterday in {LOCAL_TIMEZONE})"
-    try:
-        day = date.fromisoformat(key.strip()).isoformat()
-    except ValueError:
-        day = None
-    if day != key.strip():
+    text = key.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise PreflightError(f"Partition key {key!r} is not a date: use YYYY-MM-DD; {valid}.")
+    try:
+        day = date.fromisoformat(text).isoformat()
+    except ValueError as exc:  # well-formed, but no such day (2024-02-30)
+        raise PreflightError(
+            f"Partition key {key!r} is a date that does not exist ({exc}); {valid}."
+        ) from None
     if not PARTITIONS_START_DATE <= day <= str(last):
         raise PreflightError(f"Partition key {key!r} is not a partition: {valid}.")
     return day
+
+
+def check_partition_range(text: str, now: datetime | None = None) -> tuple[str, str]:
+    """`START...END` as two partition keys, START not after END."""
+    ends = text.split("...")
+    if len(ends) != 2:
+        raise PreflightError(
+            f"Partition range {text!r} must be START...END, e.g. 2024-01-01...2024-03-31."
+        )
+    start, end = (check_partition_key(key, now) for key in ends)
+    if start > end:
+        raise PreflightError(f"Partition range {text!r} starts after it ends: use {end}...{start}.")
+    return start, end
 
 
 def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetKey]:
@@ -90,7 +131,9 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
     graph = repo.asset_graph
     known = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
     try:
-        keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
+        with warnings.catch_warnings():  # `*` resolves through a beta parameter of Dagster's
+            warnings.filterwarnings("ignore", r"Parameter `include_sources`", dg.BetaWarning)
+            keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
     except DagsterInvalidSubsetError:
         missing = [
             name
@@ -128,77 +171,9 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
 # --- settings ------------------------------------------------------------------------------
 
 
-def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if environ is None else environ
-
-
-def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
-    """Which source the settings select (`sandbox` or `api`), or what is missing."""
-    env = _env(environ)
-    values = {f: env[v].strip() for f, v in ENV_VARS.items() if env.get(v, "").strip()}
-    resource = MeetupResource(**values)
-    try:
-        flow = resource.auth_flow()
-    except MeetupConfigError as exc:
-        raise PreflightError(f"Meetup settings: {exc}.") from None
-    api_url = values.get("api_url")
-    if flow == "none":
-        if not api_url:
-            return "sandbox"
-        host = (urlsplit(api_url).hostname or "").lower()
-        if any(host == h or host.endswith("." + h) for h in REAL_API_HOSTS):
-            raise PreflightError(
-                "MEETUP_API_URL points at Meetup's API, which needs credentials: set "
-                "MEETUP_ACCESS_TOKEN, or MEETUP_CLIENT_ID, MEETUP_CLIENT_SECRET and "
-                "MEETUP_REFRESH_TOKEN, or the JWT set (MEETUP_CLIENT_ID, MEETUP_MEMBER_ID, "
-                "MEETUP_SIGNING_KEY_ID, MEETUP_PRIVATE_KEY_FILE); or unset MEETUP_API_URL to "
-                "use the offline sandbox."
-            )
-    if flow == "jwt_bearer":
-        path = Path(values["private_key_file"]).expanduser()
-        if not path.is_file() or not os.access(path, os.R_OK):
-            raise PreflightError(
-                "MEETUP_PRIVATE_KEY_FILE does not name a readable file: point it at the PEM "
-                "private key of the Meetup OAuth client."
-            )
-    return "api"
-
-
 API_TIMEOUT_S = 10.0
 PROBE_QUERY = {"query": "query { __typename }"}
 """The cheapest GraphQL request: any server that speaks GraphQL answers it."""
-
-
-REGION_FIRST = "not checked until the region settings are fixed"
-
-
-def _region_parses(env: Mapping[str, str]) -> bool:
-    """The sandbox's world falls back to the region settings; "Region" reports those once."""
-    try:
-        parse_region(env)
-    except SettingsError:
-        return False
-    return True
-
-
-def check_sandbox_settings(environ: Mapping[str, str] | None = None) -> str:
-    """`MEETUP_SANDBOX_*` (faults, rate limit, seed, ...) parse, or the variable to fix."""
-    from meetup_pipeline.sandbox.config import SandboxConfig
-
-    env = _env(environ)
-    if not _region_parses(env):
-        return REGION_FIRST
-    try:
-        config = SandboxConfig.from_env(dict(env))
-    except ValueError as exc:
-        raise PreflightError(f"{exc}.") from None
-    faults = env.get("MEETUP_SANDBOX_FAULTS", "").strip()
-    if not faults:
-        return "no faults injected"
-    used = "" if source_for(env) == "sandbox" else " (ignored: the source is not the sandbox)"
-    active = config.faults.model_dump(exclude_defaults=True)
-    shown = ", ".join(f"{k}={v}" for k, v in active.items())
-    return f"faults {shown or 'none'}{used}"
 
 
 def check_api_answers(environ: Mapping[str, str] | None = None) -> str:
@@ -276,68 +251,32 @@ def check_warehouse(environ: Mapping[str, str] | None = None) -> str:
     return redacted(url)
 
 
-def check_region(environ: Mapping[str, str] | None = None) -> str:
-    """The region settings (`MEETUP_SEARCH_*`, `MEETUP_TIMEZONE`, `MEETUP_REGION_NAME`)."""
-    try:
-        r = parse_region(_env(environ))
-    except SettingsError as exc:
-        raise PreflightError(str(exc)) from None
-    found = []
-    if r.pro_network:
-        found.append(f"Pro network {r.pro_network}")
-    if r.group_urlnames:
-        found.append(f"{len(r.group_urlnames)} named group(s)")
-    if r.search and r.places:
-        found.append(f"{len(r.queries)} keyword(s) at {len(r.places)} place(s)")
-    elif r.search:
-        found.append(
-            f"{len(r.queries)} keyword(s) within {r.radius_miles:g} miles of {r.lat:g}, {r.lon:g}"
-        )
-    return f"{r.region_name}: {'; '.join(found)}; clock {r.timezone}"
-
-
-def check_webhook(environ: Mapping[str, str] | None = None) -> str:
-    """Whether failure alerts are posted; the URL itself is a secret and never shown."""
-    raw = _env(environ).get(WEBHOOK_ENV, "").strip()
-    if not raw:
-        return "not set (failure alerts are only logged)"
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PreflightError(
-            f"{WEBHOOK_ENV} is not an http(s) URL: set it to the webhook's full URL, or "
-            "unset it to only log failure alerts."
-        )
-    return f"set ({parts.scheme} URL, not shown)"
-
-
-def check_dashboard(environ: Mapping[str, str] | None = None) -> str:
-    """The cap on the dashboard's event rows (`MEETUP_DASHBOARD_MAX_EVENTS`)."""
-    from meetup_pipeline.dashboard.queries import max_events_from_env
-
-    return f"at most {max_events_from_env(_env(environ)):,} past events on the page"
-
-
 # --- command line --------------------------------------------------------------------------
+
+
+NETWORK_CHECKS: list[tuple[str, Callable[[Mapping[str, str] | None], str]]] = [
+    ("Meetup API", lambda env: check_api_answers(env)),
+    ("Warehouse", lambda env: check_warehouse(env)),
+]
+"""What needs the network: run by preflight and before a command-line launch."""
 
 
 def run_checks(
     partition: str | None = None,
     select: str | None = None,
     environ: Mapping[str, str] | None = None,
+    partition_range: str | None = None,
 ) -> list[str]:
-    """Every check; the problems found, one line each (empty when all is well)."""
+    """Every check, printed; the problems found, one line each (empty when all is well)."""
     problems: list[str] = []
-    checks = [
-        ("Meetup source", lambda: check_meetup_settings(environ)),
-        ("Sandbox settings", lambda: check_sandbox_settings(environ)),
-        ("Meetup API", lambda: check_api_answers(environ)),
-        ("Warehouse", lambda: check_warehouse(environ)),
-        ("Region", lambda: check_region(environ)),
-        ("Alert webhook", lambda: check_webhook(environ)),
-        ("Dashboard", lambda: check_dashboard(environ)),
+    checks: list[tuple[str, Callable[[], str]]] = [
+        *((label, lambda check=check: check(_env(environ))) for label, check in SETTINGS),
+        *((label, lambda check=check: check(environ)) for label, check in NETWORK_CHECKS),
     ]
     if partition is not None:
         checks.append(("Partition", lambda: check_partition_key(partition)))
+    if partition_range is not None:
+        checks.append(("Partitions", lambda: "...".join(check_partition_range(partition_range))))
     if select is not None:
 
         def selection() -> str:
@@ -350,21 +289,60 @@ def run_checks(
     for label, check in checks:
         try:
             click.echo(f"{label}: {check()}")
-        except (PreflightError, SettingsError) as exc:
-            message = exc.message if isinstance(exc, PreflightError) else str(exc)
-            if message in problems:  # one bad setting (MEETUP_TIMEZONE) fails many checks
+        except SettingsError as exc:
+            if exc.message in problems:  # one bad setting (MEETUP_TIMEZONE) fails many checks
                 continue
-            problems.append(message)
-            click.echo(f"Error: {message}", err=True)
+            problems.append(exc.message)
+            click.echo(f"Error: {exc.message}", err=True)
     return problems
+
+
+LAUNCH_COMMANDS = {"dg launch": "assets", "dagster asset materialize": "select"}
+"""The commands that load the code location to run it here, and their selection option
+(`dagster job execute` runs a job: its partition is checked, there is no selection)."""
+
+
+def launching_command() -> tuple[str, Mapping[str, object]] | None:
+    """(command, its options) when this process loads the code location to launch a run
+    from the command line, read from click's current context; None otherwise."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    words = ctx.command_path.split()
+    command = " ".join([Path(words[0]).name, *words[1:]]) if words else ""
+    if command not in (*LAUNCH_COMMANDS, "dagster job execute"):
+        return None
+    return command, ctx.params
+
+
+def check_command_line_launch(defs: dg.Definitions) -> None:
+    """Before `dg launch` / `dagster asset materialize` creates a run: the partition keys,
+    the selection, the API, and the warehouse; the first problem is raised
+    (Dagster's CLI would report the first two with a traceback, the rest as a FAILED run)."""
+    launch = launching_command()
+    if launch is None:
+        return
+    command, params = launch
+    partition, partition_range = params.get("partition"), params.get("partition_range")
+    if isinstance(partition, str):
+        check_partition_key(partition)
+    if isinstance(partition_range, str):
+        check_partition_range(partition_range)
+    select = params.get(LAUNCH_COMMANDS.get(command, ""))
+    if isinstance(select, str):
+        check_selection(select, defs.get_repository_def())
+    for _label, check in NETWORK_CHECKS:
+        check(None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m meetup_pipeline.preflight")
     parser.add_argument("--partition", help="a partition key to check (YYYY-MM-DD)")
+    parser.add_argument("--partition-range", help="START...END, both days included")
     parser.add_argument("--select", help="an asset selection as for `dagster asset materialize`")
     args = parser.parse_args(argv)
-    return 1 if run_checks(args.partition, args.select) else 0
+    problems = run_checks(args.partition, args.select, partition_range=args.partition_range)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

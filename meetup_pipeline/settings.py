@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from pydantic import BaseModel, ConfigDict
 
 from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
@@ -53,8 +54,12 @@ _URLNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 PARTITIONS_START_DATE = "2008-01-01"
 
 
-class SettingsError(ValueError):
-    """A bad setting; the message is one line that names the variable and the fix."""
+class SettingsError(click.ClickException, ValueError):
+    """A bad setting; the message is one line that names the variable and the fix.
+
+    A `click.ClickException`: raised while a click CLI runs (Dagster's and `dg` load the
+    code location inside theirs), it prints as one `Error: ...` line, no traceback.
+    """
 
 
 class Region(BaseModel):

@@ -8,13 +8,16 @@ layer; a WARN failure stops nothing.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 
 import dagster as dg
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window
 
@@ -48,20 +51,26 @@ class RejectPolicy(BaseModel):
     block_min: int = 10
 
     @classmethod
-    def from_env(cls) -> RejectPolicy:
-        """From ``MEETUP_REJECT_WARN_RATE`` / ``MEETUP_REJECT_BLOCK_RATE`` (unset: defaults)."""
-        values = {
-            field: raw
-            for field, var in (("warn_rate", WARN_VAR), ("block_rate", BLOCK_VAR))
-            if (raw := os.environ.get(var, "").strip())
-        }
-        try:
-            return cls.model_validate(values)
-        except ValidationError:
-            raise ValueError(
-                f"{WARN_VAR} and {BLOCK_VAR} must be shares between 0 and 1 "
-                f"(e.g. 0.01 and 0.25); got {values}"
-            ) from None
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RejectPolicy:
+        """From ``MEETUP_REJECT_WARN_RATE`` / ``MEETUP_REJECT_BLOCK_RATE`` (unset: defaults);
+        a bad value is a `SettingsError` naming the variable."""
+        env = os.environ if environ is None else environ
+        values: dict[str, float] = {}
+        for field, var in (("warn_rate", WARN_VAR), ("block_rate", BLOCK_VAR)):
+            if not (raw := env.get(var, "").strip()):
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                value = math.nan
+            if not 0 <= value <= 1:  # NaN fails too
+                default = cls.model_fields[field].default
+                raise SettingsError(
+                    f"{var}={raw!r} is not a share from 0 to 1: use e.g. {default} "
+                    f"({default:.0%}), or unset it for that default."
+                )
+            values[field] = value
+        return cls.model_validate(values)
 
 
 def evaluate(engine: sa.Engine, window: Window, policy: RejectPolicy) -> dg.AssetCheckResult:

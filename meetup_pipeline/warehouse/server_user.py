@@ -26,6 +26,7 @@ import os
 import pwd
 import shutil
 import stat
+import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -62,15 +63,42 @@ def _may(st: os.stat_result, user: pwd.struct_passwd, groups: set[int], bits: in
     return st.st_mode & bits == bits
 
 
-def _server_user() -> tuple[pwd.struct_passwd, set[int]]:
-    """The server's user and groups: the library only switches the uid (subprocess `user=`),
-    so the server keeps this process's groups."""
-    return pwd.getpwnam(SERVER_USER_AS_ROOT), {os.getgid(), *os.getgroups()}
+def ensure_server_user(name: str = SERVER_USER_AS_ROOT) -> pwd.struct_passwd:
+    """The server's system user, created the way the library creates it if it is missing.
+
+    The library creates it (`useradd -s /bin/bash`) only inside `get_server`, after the
+    checks here have looked it up: on a machine that never ran the server, the first start
+    would fail on `getpwnam`. Another process may create it at the same moment; `useradd`
+    then fails and the user is there all the same.
+    """
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    done = subprocess.run(
+        ["useradd", "-s", "/bin/bash", name], capture_output=True, text=True, check=False
+    )
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        reason = done.stderr.strip() or f"exit code {done.returncode}"
+        raise PermissionProblem(
+            f"As root the embedded PostgreSQL server runs as system user {name}, which does "
+            f"not exist and could not be created ({reason}). Create it (useradd -s /bin/bash "
+            f"{name}), or set MEETUP_WAREHOUSE_URL (and MEETUP_DAGSTER_STORAGE_URL) to a "
+            "PostgreSQL server of your own."
+        ) from None
 
 
-def check_prefix_permissions(path: Path) -> None:
+def _server_user(name: str = SERVER_USER_AS_ROOT) -> tuple[pwd.struct_passwd, set[int]]:
+    """The server's user (made to exist) and groups: the library only switches the uid
+    (subprocess `user=`), so the server keeps this process's groups."""
+    return ensure_server_user(name), {os.getgid(), *os.getgroups()}
+
+
+def check_prefix_permissions(path: Path, user_name: str = SERVER_USER_AS_ROOT) -> None:
     """Replaces the library's chmod of every parent (o+rx up to /) by a check."""
-    user, groups = _server_user()
+    user, groups = _server_user(user_name)
     for parent in path.parents:
         if not _may(parent.stat(), user, groups, stat.S_IXOTH):
             raise PermissionProblem(
@@ -83,10 +111,10 @@ def check_prefix_permissions(path: Path) -> None:
             )
 
 
-def check_folder_permissions(path: Path, flag: int) -> None:
+def check_folder_permissions(path: Path, flag: int, user_name: str = SERVER_USER_AS_ROOT) -> None:
     """Replaces the library's recursive chmod of its binaries by a check."""
-    check_prefix_permissions(path)
-    user, groups = _server_user()
+    check_prefix_permissions(path, user_name)
+    user, groups = _server_user(user_name)
     for folder, _dirs, files in os.walk(path):
         if not _may(Path(folder).stat(), user, groups, stat.S_IROTH | stat.S_IXOTH):
             raise PermissionProblem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -139,21 +140,80 @@ def test_env_examples_list_every_variable(compose: dict) -> None:
         assert name in compose_keys
 
 
-def test_requirements_lock_pins_the_tested_environment() -> None:
-    pinned = {}
-    for line in (REPO_ROOT / "deploy/requirements.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
+def lock_pins(relative: str) -> dict[str, str]:
+    """{canonical name: version} of a lock file, following its `-r` includes."""
+    path = REPO_ROOT / relative
+    pinned: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("-r "):
+            pinned |= lock_pins(str((path.parent / line[3:].strip()).relative_to(REPO_ROOT)))
+        elif line and not line.startswith("#"):
             name, version = line.split("==")
             pinned[canonicalize_name(name)] = version
+    return pinned
+
+
+LOCK_HINT = (
+    "refresh with: .venv/bin/python deploy/lock_requirements.py (README, Quickstart); or "
+    "reinstall the venv with the README's command"
+)
+
+
+def test_requirements_lock_pins_the_tested_environment() -> None:
+    """Every dependency (runtime and dev) is pinned, and this venv is the locked one.
+
+    The README's installs use the lock as constraints, so a venv made by them passes any
+    day; one installed without it (whatever the index serves) is named here."""
+    runtime = lock_pins("deploy/requirements.txt")
+    everything = lock_pins("deploy/requirements-dev.txt")
+    assert runtime.items() <= everything.items()
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    hint = "regenerate with: .venv/bin/python deploy/lock_requirements.py"
-    for spec in project["dependencies"]:
+    for spec, lock in [
+        *((s, runtime) for s in project["dependencies"]),
+        *((s, everything) for s in project["optional-dependencies"]["dev"]),
+    ]:
         req = Requirement(spec)
         name = canonicalize_name(req.name)
-        assert name in pinned, f"{req.name} is not in deploy/requirements.txt; {hint}"
-        assert req.specifier.contains(pinned[name], prereleases=True), f"{spec}; {hint}"
-    stale = {n: v for n, v in pinned.items() if metadata.version(n) != v}
-    assert not stale, f"lock differs from the venv: {stale}; {hint}"
+        assert name in lock, f"{req.name} is not in the lock; {LOCK_HINT}"
+        assert req.specifier.contains(lock[name], prereleases=True), f"{spec}; {LOCK_HINT}"
+    stale = {n: (v, metadata.version(n)) for n, v in everything.items() if metadata.version(n) != v}
+    assert not stale, f"lock differs from the venv (locked, installed): {stale}; {LOCK_HINT}"
+
+
+def test_lock_is_what_lock_requirements_writes() -> None:
+    """The committed files are exactly what the refresh command writes for this venv."""
+    spec = importlib.util.spec_from_file_location("lock", REPO_ROOT / "deploy/lock_requirements.py")
+    assert spec is not None and spec.loader is not None
+    lock = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lock)
+    runtime_text, dev_text = lock.lock_texts()
+    assert (REPO_ROOT / "deploy/requirements.txt").read_text() == runtime_text, LOCK_HINT
+    assert (REPO_ROOT / "deploy/requirements-dev.txt").read_text() == dev_text, LOCK_HINT
+
+
+def readme_commands() -> tuple[str, str]:
+    """The Quickstart's two indented commands: the main job's and the tests'."""
+    text = (REPO_ROOT / "README.md").read_text()
+    commands = re.findall(r"^    (python3 -m venv \.venv && .+)$", text, re.M)
+    assert len(commands) == 2, commands
+    return commands[0], commands[1]
+
+
+def test_every_install_uses_the_lock() -> None:
+    """The README's two commands, .ci/run and the Dockerfile install the same pins."""
+    main_job, tests = readme_commands()
+    assert "pip install -c deploy/requirements.txt -e . &&" in main_job
+    assert "pip install -q -c deploy/requirements-dev.txt -e '.[dev]' &&" in tests
+    ci = (REPO_ROOT / ".ci/run").read_text()
+    assert tests in ci.splitlines(), ".ci/run must run the README's test command verbatim"
+    for line in ci.splitlines():
+        if "pip install" in line and "-e " in line:
+            assert "-c deploy/requirements-dev.txt" in line, line
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "COPY deploy/requirements.txt /tmp/requirements.txt" in dockerfile
+    assert "--requirement /tmp/requirements.txt" in dockerfile
+    assert re.search(r"pip install [^\n]*--no-deps \.", dockerfile)
+    assert (REPO_ROOT / "deploy/requirements-dev.txt").read_text().count("-r requirements.txt") == 1
 
 
 def test_dockerfile_basics() -> None:

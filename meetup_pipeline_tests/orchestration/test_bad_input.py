@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meetup_pipeline import preflight
-from meetup_pipeline.definitions import defs
 from meetup_pipeline.preflight import PreflightError
 from meetup_pipeline.warehouse.embedded import stop_server
 from meetup_pipeline_tests.conftest import reachable_tempdir
@@ -105,23 +104,28 @@ def cli() -> Iterator[Cli]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def subset_error(output: str) -> str:
-    """Dagster's message after its traceback (it can span lines)."""
-    marker = "DagsterInvalidSubsetError: "
-    assert marker in output, output[-3000:]
-    return output[output.rindex(marker) + len(marker) :]
+def one_error_line(output: str) -> str:
+    """The one line answering the input, after Dagster's two-line notice that `dg launch`
+    supersedes this command (and the embedded server's start on the module's first call)."""
+    notices = ("SupersessionWarning", "return callback(", "Starting the embedded PostgreSQL")
+    lines = [x for x in output.splitlines() if x.strip()]
+    ours = [x for x in lines if not any(n in x for n in notices)]
+    assert len(ours) == 1 and ours[0].startswith("Error: "), output[-3000:]
+    return ours[0]
 
 
 def test_invalid_partition_key(cli: Cli) -> None:
     code, output = cli.materialize(RAW, "2024-13-45")
     assert code != 0
     assert "RUN_START" not in output  # refused before a run exists
-    assert "partition key `2024-13-45`" in subset_error(output)
-    # Dagster's message names the key, not the fix; preflight does.
+    assert one_error_line(output).startswith(
+        "Error: Partition key '2024-13-45' is a date that does not exist (month must be in "
+        "1..12); days run from 2008-01-01 to "
+    )
     with pytest.raises(PreflightError) as info:
-        preflight.check_partition_key("2024-13-45", now=datetime.fromisoformat(SANDBOX_NOW))
+        preflight.check_partition_key("2024-1-45", now=datetime.fromisoformat(SANDBOX_NOW))
     assert info.value.message == (
-        "Partition key '2024-13-45' is not a date: use YYYY-MM-DD; days run from 2008-01-01 "
+        "Partition key '2024-1-45' is not a date: use YYYY-MM-DD; days run from 2008-01-01 "
         "to 2024-12-31 (yesterday in America/Los_Angeles)."
     )
 
@@ -141,23 +145,16 @@ def test_unknown_asset_selection(cli: Cli) -> None:
     code, output = cli.materialize("fact_event", "2024-12-30")
     assert code != 0
     assert "RUN_START" not in output
-    message = subset_error(output)
-    assert "['fact_event'] were selected" in message and "spelled correctly" in message
-    assert 'did you mean one of the following?\n\t["fact_events"]' in message
-    with pytest.raises(PreflightError) as info:
-        preflight.check_selection("fact_event", defs.get_repository_def())
-    assert "No asset is called 'fact_event': did you mean fact_events" in info.value.message
+    line = one_error_line(output)
+    assert line.startswith("Error: No asset is called 'fact_event': did you mean fact_events")
 
 
 def test_part_of_the_raw_multi_asset(cli: Cli) -> None:
     code, output = cli.materialize("raw_events*", "2024-12-30")
     assert code != 0
     assert "RUN_START" not in output
-    assert "Please select all asset and check keys produced by this asset" in subset_error(output)
-    with pytest.raises(PreflightError) as info:
-        preflight.check_selection("raw_events*", defs.get_repository_def())
     assert "select all of them, e.g. --select 'raw_events*,raw_groups*,raw_rejects*'" in (
-        info.value.message
+        one_error_line(output)
     )
 
 
@@ -170,16 +167,11 @@ def test_missing_secret_in_api_mode(cli: Cli) -> None:
         MEETUP_REFRESH_TOKEN=SECRET,
     )
     assert code != 0
-    assert "STEP_START" not in output  # the resource refused at run start
-    assert "RESOURCE_INIT_FAILURE" in output
-    assert "incomplete Meetup refresh-token credentials: set MEETUP_CLIENT_SECRET" in output
+    assert "RUN_START" not in output  # refused when the code location loaded
+    assert "incomplete Meetup refresh-token credentials: set MEETUP_CLIENT_SECRET" in (
+        one_error_line(output)
+    )
     assert SECRET not in output
-    with pytest.raises(PreflightError) as info:
-        preflight.check_meetup_settings(
-            {"MEETUP_CLIENT_ID": "client-abc", "MEETUP_REFRESH_TOKEN": SECRET}
-        )
-    assert "set MEETUP_CLIENT_SECRET" in info.value.message
-    assert SECRET not in info.value.message
 
 
 def test_preflight_real_api_without_credentials() -> None:
@@ -222,5 +214,5 @@ def test_unreachable_warehouse(cli: Cli) -> None:
     )
     assert PASSWORD not in output
     assert code != 0
-    assert "STEP_START" not in output, "work started before the warehouse was checked"
-    assert "MEETUP_WAREHOUSE_URL" in output
+    assert "RUN_START" not in output, "a run was created before the warehouse was checked"
+    assert "Fix MEETUP_WAREHOUSE_URL" in one_error_line(output)

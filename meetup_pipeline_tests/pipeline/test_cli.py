@@ -95,7 +95,10 @@ def test_readme_dg_launch_range_then_dagster_asset_materialize_day(home: Path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--partition", "2024-13-01"], "is not a date: use YYYY-MM-DD; days run from 2008-01-01"),
+        (
+            ["--partition", "2024-13-01"],
+            "is a date that does not exist (month must be in 1..12); days run from 2008-01-01",
+        ),
         (["--partition", "2001-01-01"], "is not a partition: days run from 2008-01-01"),
         (["--partition-range", "2024-01-01..2024-02-01"], "must be START...END"),
         (["--partition-range", "2024-03-01...2024-01-01"], "use 2024-01-01...2024-03-01"),
@@ -124,6 +127,6 @@ def test_materialize_hands_a_checked_range_to_dagster(home: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].endswith(
-        "dagster asset materialize -m meetup_pipeline.definitions --select * "
+        "dagster asset materialize -m meetup_pipeline.definitions --select '*' "
         "--partition-range 2024-01-01...2024-03-31"
     )
