@@ -17,11 +17,16 @@ from meetup_pipeline_tests.chaos.test_kill_run import run_id_of
 
 EXIT_TIMEOUT_S = 60
 """A safety net only: a wedged process never exits (the issue saw 10 minutes)."""
-LONG_EXTRACTION = {"window": "2024-12-01...2024-12-31", "MEETUP_SANDBOX_SCALE": "1"}
-"""A month of the full-size world: its extraction pages the sandbox for ~15 s."""
-INTO_EXTRACTION_S = 3.0
-"""Where the fault lands after the extraction began (placement only: the test checks from
-the output that the extraction had not ended, and passes wherever the fault lands)."""
+LONG_EXTRACTION = {
+    "window": "2024-12-01...2024-12-31",
+    "MEETUP_SANDBOX_SCALE": "1",
+    "MEETUP_SANDBOX_FAULTS": "slow=1,slow_seconds=0.3",
+}
+"""A month of the full-size world with every answer 0.3 s late: its extraction pages the
+sandbox for tens of seconds however fast the machine is, so a fault placed just after the
+first records are staged lands in the extraction (the test checks it from the output)."""
+INTO_EXTRACTION_S = 1.0
+"""Where the fault lands after the first records were staged."""
 STEP_START = '{} - STEP_START - Started execution of step "{}"'
 EXTRACTION = STEP_START.format("raw_meetup", "raw_meetup")
 RAW_WRITTEN = 'STEP_OUTPUT - Yielded output "raw_groups"'
