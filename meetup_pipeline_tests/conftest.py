@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -27,6 +28,19 @@ def reachable_tempdir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o711)
     return path
+
+
+@contextmanager
+def scratch_home(prefix: str) -> Iterator[Path]:
+    """A `MEETUP_HOME` for one test or module: its server stopped and its files removed
+    afterwards."""
+    path = reachable_tempdir(prefix)
+    try:
+        yield path
+    finally:
+        if (path / "pgdata").exists():
+            stop_server(path / "pgdata")
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -106,7 +106,8 @@ def _at_y(a: Point, b: Point, y: float) -> Point:
     return (a[0] + t * (b[0] - a[0]), y)
 
 
-def _flat(ring: Iterable[Point], digits: int) -> list[float]:
+def flat_ring(ring: Iterable[Point], digits: int) -> list[float]:
+    """A ring as [x0, y0, x1, y1, ...], rounded, with repeated points dropped."""
     coords: list[float] = []
     for x, y in ring:
         pair = [round(x, digits), round(y, digits)]
@@ -125,7 +126,7 @@ def basemap(box: Box | None) -> dict[str, Any]:
         if not _meets(bounds, box):
             continue
         for ring in rings:
-            flat = _flat(clip_ring(ring, box), digits)
+            flat = flat_ring(clip_ring(ring, box), digits)
             if len(flat) >= 6:
                 land.append(flat)
     lines = []

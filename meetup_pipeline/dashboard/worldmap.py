@@ -27,7 +27,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from meetup_pipeline.dashboard.basemap import LAND_NOTICE, clip_ring, world_countries
+from meetup_pipeline.dashboard.basemap import LAND_NOTICE, clip_ring, flat_ring, world_countries
 
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]
@@ -145,15 +145,6 @@ def view_of(points: Iterable[Point]) -> Box:
     )
 
 
-def _flat(ring: Iterable[Point], digits: int) -> list[float]:
-    coords: list[float] = []
-    for x, y in ring:
-        pair = [round(x, digits), round(y, digits)]
-        if coords[-2:] != pair:
-            coords.extend(pair)
-    return coords
-
-
 def sphere(centre: float) -> list[Point]:
     """The projected globe's outline (the sea)."""
     east = [project(centre + 180.0 - 1e-9, lat, centre) for lat in range(-90, 91, 5)]
@@ -172,7 +163,7 @@ def projected_land(centre: float, box: Box = WORLD) -> list[list[float]]:
         for ring in rings:
             for piece in rotated_pieces(ring, centre):
                 projected = [equal_earth(x, y) for x, y in _densify(piece)]
-                flat = _flat(clip_ring(projected, box), digits)
+                flat = flat_ring(clip_ring(projected, box), digits)
                 if len(flat) >= 6:
                     land.append(flat)
     return land
@@ -190,6 +181,6 @@ def world_map(chapters: Iterable[Point]) -> dict[str, Any]:
         "points": [(round(x, 4), round(y, 4)) for x, y in xy],
         "view": [round(v, 4) for v in box],
         "land": land,
-        "sphere": _flat(clip_ring(sphere(centre), box), 3),
+        "sphere": flat_ring(clip_ring(sphere(centre), box), 3),
         "credits": [LAND_NOTICE] if land else [],
     }

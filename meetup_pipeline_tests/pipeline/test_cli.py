@@ -1,7 +1,6 @@
 """The README's main job, exactly as users type it (shorter ranges), in real subprocesses."""
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline_tests.conftest import reachable_tempdir
+from meetup_pipeline.warehouse.embedded import ensure_server
+from meetup_pipeline_tests.conftest import scratch_home
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -21,11 +20,8 @@ RANGE = "2024-02-12...2024-02-14"
 
 @pytest.fixture
 def home() -> Iterator[Path]:
-    path = reachable_tempdir("meetup-cli-")
-    yield path
-    if (path / "pgdata").exists():
-        stop_server(path / "pgdata")
-    shutil.rmtree(path, ignore_errors=True)
+    with scratch_home("meetup-cli-") as path:
+        yield path
 
 
 def run(home: Path, *cmd: str) -> subprocess.CompletedProcess[str]:

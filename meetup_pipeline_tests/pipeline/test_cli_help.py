@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,19 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from meetup_pipeline.warehouse.embedded import stop_server
-from meetup_pipeline_tests.conftest import reachable_tempdir
+from meetup_pipeline_tests.conftest import scratch_home
 
 CLI = Path(sys.executable).with_name("meetup-pipeline")
 
 
 @pytest.fixture(scope="module")
 def home() -> Iterator[Path]:
-    path = reachable_tempdir("meetup-cli-help-")
-    yield path
-    if (path / "pgdata").exists():
-        stop_server(path / "pgdata")
-    shutil.rmtree(path, ignore_errors=True)
+    with scratch_home("meetup-cli-help-") as path:
+        yield path
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

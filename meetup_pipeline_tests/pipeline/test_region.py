@@ -9,7 +9,6 @@ test process itself stays on the Bay Area defaults.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ import sqlalchemy as sa
 
 from meetup_pipeline.sandbox.region import region_for
 from meetup_pipeline.sandbox.world import build_world
-from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline_tests.conftest import reachable_tempdir
+from meetup_pipeline.warehouse.embedded import ensure_server
+from meetup_pipeline_tests.conftest import scratch_home
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -51,11 +50,8 @@ pytestmark = pytest.mark.slow
 def home() -> Iterator[Path]:
     """Not under pytest's basetemp, whose 0700 parent a concurrent session may reset while
     the embedded server (an unprivileged user when run as root) needs to reach it."""
-    path = reachable_tempdir("meetup-region-")
-    yield path
-    if (path / "pgdata").exists():
-        stop_server(path / "pgdata")
-    shutil.rmtree(path, ignore_errors=True)
+    with scratch_home("meetup-region-") as path:
+        yield path
 
 
 def run(home: Path, settings: dict[str, str], *cmd: str) -> subprocess.CompletedProcess[str]:
