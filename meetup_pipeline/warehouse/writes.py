@@ -5,7 +5,7 @@
 merged, or the table rebuilt; the IO manager (`write`) and the raw layer's swap
 (`load_then_swap`) both call it, each in one transaction. Like Dagster's `DbIOManager`,
 which builds one `TableSlice` in one place, the rows a write replaces are worked out once
-(`_window_slice`), from the policy and the window.
+(`_window_slice`), from the table's `WindowReplace` policy and the window.
 
 Every write takes a transaction-scoped advisory lock on its table first. Two runs writing
 the same (or overlapping) windows therefore serialize instead of interleaving their
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
 import sqlalchemy as sa
 from psycopg import sql as psql
@@ -124,11 +124,7 @@ class _WindowSlice:
         return sa.and_(self.column >= self.lo, self.column < self.hi)
 
 
-def _window_slice(table: sa.Table, window: Window | None) -> _WindowSlice | None:
-    """None: the write is not by window (the whole table, or a merge)."""
-    policy = policy_of(table)
-    if window is None or not isinstance(policy, WindowReplace):
-        return None
+def _window_slice(table: sa.Table, policy: WindowReplace, window: Window) -> _WindowSlice:
     column = table.c[policy.partition_column]
     lo, hi = window.bounds(partition_kind_of(column))
     return _WindowSlice(column, lo, hi, window)
@@ -145,24 +141,43 @@ def write_window(
     """
     table = obj.table
     policy = policy_of(table)
-    if isinstance(policy, Rebuild):
-        window = None  # its SELECT reads every window of its inputs: the whole table
-    params = {
+    lock_table(conn, table)
+    match policy:
+        case WindowReplace():
+            part = _window_slice(table, policy, window) if window is not None else None
+            return _replace(conn, obj, _params(obj, window), part, policy)
+        case Merge():
+            return _merge(conn, table, policy, obj, _params(obj, window))
+        case Rebuild():  # its SELECT reads every window of its inputs: the whole table
+            return _replace(conn, obj, _params(obj, None), None, None)
+        case _:
+            assert_never(policy)
+
+
+def _params(obj: TableRows | TableSelect, window: Window | None) -> dict[str, Any]:
+    """The window's bind parameters, then the SELECT's own."""
+    return {
         **(window.params() if window is not None else {}),
         **(obj.params if isinstance(obj, TableSelect) else {}),
     }
-    lock_table(conn, table)
-    if isinstance(policy, Merge):
-        return _merge(conn, table, policy, obj, params)
-    part = _window_slice(table, window)
-    where = part.where() if part is not None else None
-    _delete(conn, table, where)
+
+
+def _replace(
+    conn: Connection,
+    obj: TableRows | TableSelect,
+    params: Mapping[str, Any],
+    part: _WindowSlice | None,
+    policy: WindowReplace | None,
+) -> WriteResult:
+    """Delete the window's rows (``part``; None: the whole table), then insert ``obj``."""
+    table = obj.table
+    _delete(conn, table, part.where() if part is not None else None)
     if isinstance(obj, TableRows):
         within = (part.column.name, part.lo, part.hi) if part is not None else None
         written = copy_rows(conn, table, list(table.columns), obj.rows, within)
         return _result(conn, table, part, written)
     select_sql = obj.sql
-    if part is not None and isinstance(policy, WindowReplace) and policy.moves_between_partitions:
+    if part is not None and policy is not None and policy.moves_between_partitions:
         select_sql = _delete_moved(conn, table, policy, select_sql, params, part.where())
     written = _insert_select(conn, table, select_sql, params)
     result = _result(conn, table, part, written)
