@@ -105,6 +105,9 @@ def declare(table: sa.Table, policy: WritePolicy) -> sa.Table:
             )
     elif not isinstance(policy, Rebuild):
         raise PolicyError(f"{where}: {policy!r} is not a write policy")
+    declared = table.info.get(_POLICY)
+    if declared is not None and declared != policy:
+        raise PolicyError(f"{where}: already declared {declared!r}")
     table.info[_POLICY] = policy
     return table
 

@@ -95,6 +95,14 @@ def test_a_unique_constraint_is_a_merge_key_too() -> None:
     assert policy_of(table) == Merge(("day", "thing_id"), "observed_at")
 
 
+def test_a_table_has_one_policy() -> None:
+    table = declare(thing(), WindowReplace("day"))
+    assert declare(table, WindowReplace("day")) is table  # the same again is harmless
+    with pytest.raises(PolicyError, match="already declared WindowReplace"):
+        declare(table, Rebuild())
+    assert policy_of(table) == WindowReplace("day")
+
+
 def test_a_declared_column_cannot_be_retired() -> None:
     with pytest.raises(ValueError, match=r"cannot retire declared columns \['day'\]"):
         retire_columns(thing(), "day", "old")
