@@ -79,7 +79,7 @@ def test_a_failed_run_leaves_every_window_as_it_was(
     before = checksums(engine)
     # Every API call now fails: the extraction gives up, nothing downstream may change.
     monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "http_5xx=1.0")
-    from meetup_pipeline.resources import SandboxMeetupResource
+    from meetup_pipeline.defs.resources import SandboxMeetupResource
 
     failing = runner_for(warehouse_url, SandboxMeetupResource(max_attempts=2, deadline_s=20))
     result = failing("2024-02-13", "2024-02-15", raise_on_error=False)

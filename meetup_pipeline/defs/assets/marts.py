@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.assets.sql_asset import sql_asset, sql_params, tables_read
 from meetup_pipeline.calendar import date_rows, holiday_rows
+from meetup_pipeline.defs.assets.sql_asset import sql_asset, sql_params, tables_read
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import MeetupPaginationError, MeetupRetryError
+from meetup_pipeline.partitions import daily, single_run
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, staging
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window, table_metadata

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -38,6 +37,7 @@ from meetup_pipeline.dagster_private import (
     is_valid_cron_string,
 )
 from meetup_pipeline.localdays import newest_ended_day
+from meetup_pipeline.partitions import daily
 from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
