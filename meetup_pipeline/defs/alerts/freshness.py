@@ -20,11 +20,12 @@ from meetup_pipeline.dagster_private import (
     AssetCheckExecutionRecordStatus,
 )
 from meetup_pipeline.defs.alerts.webhook import WEBHOOK_ENV, post_alert, redact
-from meetup_pipeline.defs.checks.freshness import ALERT_INTERVAL_S, freshness_checks
+from meetup_pipeline.defs.checks import freshness
+from meetup_pipeline.defs.checks.freshness import ALERT_INTERVAL_S
 
 
 def freshness_check_keys() -> list[dg.AssetCheckKey]:
-    return [key for check in freshness_checks for key in check.check_keys]
+    return [key for check in freshness.freshness_checks for key in check.check_keys]
 
 
 def severity_of(record: AssetCheckExecutionRecord) -> dg.AssetCheckSeverity:

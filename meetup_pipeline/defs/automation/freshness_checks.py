@@ -8,7 +8,7 @@ import warnings
 
 import dagster as dg
 
-from meetup_pipeline.defs.checks.freshness import CHECK_INTERVAL_S, freshness_checks
+from meetup_pipeline.defs.checks import freshness
 
 # Dagster 1.13 marks this builder "superseded" by `FreshnessPolicy`, whose state is kept by a
 # daemon and is neither an asset check nor visible to a sensor; checks are what
@@ -17,8 +17,8 @@ from meetup_pipeline.defs.checks.freshness import CHECK_INTERVAL_S, freshness_ch
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*superseded.*")
     freshness_checks_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=freshness_checks,
-        minimum_interval_seconds=CHECK_INTERVAL_S,
+        freshness_checks=freshness.freshness_checks,
+        minimum_interval_seconds=freshness.CHECK_INTERVAL_S,
         name="freshness_checks_sensor",
         default_status=dg.DefaultSensorStatus.RUNNING,
     )

@@ -42,8 +42,8 @@ from meetup_pipeline.dagster_private import (
     SensorInstigatorData,
     get_next_cron_tick,
 )
-from meetup_pipeline.defs.automation.refresh import upcoming_events_refresh
-from meetup_pipeline.defs.automation.schedules import DAILY_SCHEDULE_CRON, daily_schedule
+from meetup_pipeline.defs.automation import refresh, schedules
+from meetup_pipeline.defs.automation.schedules import DAILY_SCHEDULE_CRON
 from meetup_pipeline.localdays import day_ended_at, newest_ended_day
 from meetup_pipeline.partitions import daily
 from meetup_pipeline.settings import LOCAL_TIMEZONE
@@ -61,8 +61,8 @@ CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
 CHECK_NAME = "freshness_check"
 
-FACT_EVENTS_KEEPER = (daily_schedule.name, InstigatorType.SCHEDULE)
-DASHBOARD_KEEPER = (upcoming_events_refresh.name, InstigatorType.SENSOR)
+FACT_EVENTS_KEEPER = (schedules.daily_schedule.name, InstigatorType.SCHEDULE)
+DASHBOARD_KEEPER = (refresh.upcoming_events_refresh.name, InstigatorType.SENSOR)
 """The automation that keeps each asset fresh: (name, kind), as the instance stores it."""
 
 FRESH_UNTIL = "dagster/fresh_until_timestamp"
