@@ -157,15 +157,3 @@ def _previous_snapshot(warehouse: Warehouse) -> datetime | None:
             return conn.execute(sa.select(sa.func.max(table.c.snapshot_at))).scalar_one()
     except sa.exc.ProgrammingError:  # no table yet: the first refresh failed
         return None
-
-
-partitioned_assets = [
-    dim_date,
-    dim_holiday,
-    dim_group,
-    dim_venue,
-    dim_topic,
-    bridge_group_topic,
-    fact_group_snapshots,
-    fact_events,
-]

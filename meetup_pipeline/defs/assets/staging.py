@@ -12,5 +12,3 @@ stg_groups = sql_asset(staging.stg_groups, group_name="staging")
 stg_venues = sql_asset(staging.stg_venues, group_name="staging")
 stg_topics = sql_asset(staging.stg_topics, group_name="staging")
 stg_group_topics = sql_asset(staging.stg_group_topics, group_name="staging")
-
-assets = [stg_events, stg_groups, stg_venues, stg_topics, stg_group_topics]

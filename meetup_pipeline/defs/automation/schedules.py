@@ -33,7 +33,6 @@ from meetup_pipeline.dagster_private import (
     PRIORITY_TAG,
     RUN_KEY_TAG,
     SCHEDULE_NAME_TAG,
-    UnresolvedAssetJobDefinition,
     is_valid_cron_string,
 )
 from meetup_pipeline.localdays import newest_ended_day
@@ -168,7 +167,3 @@ def daily_schedule(
     if _already_requested(context, run_key):
         return dg.SkipReason(f"{last} was requested at an earlier tick ({run_key}).")
     return dg.RunRequest(run_key=run_key, tags=daily_run_tags(first, last))
-
-
-schedules: list[dg.ScheduleDefinition] = [daily_schedule]
-jobs: list[UnresolvedAssetJobDefinition] = [daily_job]

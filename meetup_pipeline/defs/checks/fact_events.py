@@ -5,7 +5,7 @@ so a one-day run checks one day. Blocking checks stop downstream assets (and so 
 dashboard) from building on bad data; the row-count anomaly only warns.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
@@ -20,85 +20,77 @@ ANOMALY_LOW, ANOMALY_HIGH = 0.25, 4.0
 """A window whose events per day fall outside [25%, 400%] of the trailing 28 days warns."""
 
 
-_SQL = {
-    name: load_sql(f"checks/{name}")
-    for name in (
-        "fact_events_unique_event_ids",
-        "fact_events_keys_resolve",
-        "raw_and_fact_events_reconcile",
-        "fact_events_row_count_anomaly",
-    )
-}
-"""Each check's SELECT over its window: `sql/checks/<check name>.sql`."""
+Judge = Callable[[list[sa.Row[Any]], Window], dg.AssetCheckResult]
 
 
-def _rows(warehouse: Warehouse, sql: str, params: Mapping[str, Any]) -> list[sa.Row[Any]]:
-    with warehouse.get_engine().connect() as conn:
-        return list(conn.execute(sa.text(sql), dict(params)))
+def window_check(
+    *, description: str, blocking: bool = True
+) -> Callable[[Judge], dg.AssetChecksDefinition]:
+    """A check of `fact_events` over the run's window, named after the decorated function.
+
+    The check runs `sql/checks/<name>.sql` with the window's bounds; the decorated function
+    only judges the rows it returns (and the window, for per-day figures).
+    """
+
+    def decorate(judge: Judge) -> dg.AssetChecksDefinition:
+        sql = load_sql(f"checks/{judge.__name__}")
+
+        @dg.asset_check(
+            asset="fact_events",
+            name=judge.__name__,
+            partitions_def=daily,
+            blocking=blocking,
+            description=description,
+        )
+        def _check(
+            context: dg.AssetCheckExecutionContext, warehouse: Warehouse
+        ) -> dg.AssetCheckResult:
+            window = Window.of(context.partition_time_window)
+            with warehouse.get_engine().connect() as conn:
+                rows = list(conn.execute(sa.text(sql), window.params()))
+            return judge(rows, window)
+
+        return _check
+
+    return decorate
 
 
-def _window(context: dg.AssetCheckExecutionContext) -> dict[str, Any]:
-    return Window.of(context.partition_time_window).params()
-
-
-@dg.asset_check(
-    asset="fact_events",
-    partitions_def=daily,
-    blocking=True,
-    description="No event id appears twice in fact_events (checked for the window's events).",
+@window_check(
+    description="No event id appears twice in fact_events (checked for the window's events)."
 )
-def fact_events_unique_event_ids(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    dupes = _rows(warehouse, _SQL["fact_events_unique_event_ids"], _window(context))
+def fact_events_unique_event_ids(rows: list[sa.Row[Any]], window: Window) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        passed=not dupes,
-        metadata={"duplicated_ids": [r.event_id for r in dupes]},
+        passed=not rows,
+        metadata={"duplicated_ids": [r.event_id for r in rows]},
     )
 
 
-@dg.asset_check(
-    asset="fact_events",
-    partitions_def=daily,
-    blocking=True,
-    description="Every key of the window's facts is non-null and found in its dimension.",
-)
-def fact_events_keys_resolve(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    (row,) = _rows(warehouse, _SQL["fact_events_keys_resolve"], _window(context))
+@window_check(description="Every key of the window's facts is non-null and found in its dimension.")
+def fact_events_keys_resolve(rows: list[sa.Row[Any]], window: Window) -> dg.AssetCheckResult:
+    (row,) = rows
     counts = dict(row._mapping)
     bad = counts["null_keys"] + counts["orphan_dates"] + counts["orphan_groups"]
     bad += counts["orphan_venues"]
     return dg.AssetCheckResult(passed=bad == 0, metadata=counts)
 
 
-@dg.asset_check(
-    asset="fact_events",
-    partitions_def=daily,
-    blocking=True,
-    description="Every event landed in raw_events for the window reached fact_events once.",
+@window_check(
+    description="Every event landed in raw_events for the window reached fact_events once."
 )
-def raw_and_fact_events_reconcile(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    (row,) = _rows(warehouse, _SQL["raw_and_fact_events_reconcile"], _window(context))
+def raw_and_fact_events_reconcile(rows: list[sa.Row[Any]], window: Window) -> dg.AssetCheckResult:
+    (row,) = rows
     return dg.AssetCheckResult(
         passed=row.raw_events == row.fact_events,
         metadata={"raw_events": row.raw_events, "fact_events": row.fact_events},
     )
 
 
-@dg.asset_check(
-    asset="fact_events",
-    partitions_def=daily,
+@window_check(
     description="Events per day in the window against the trailing 28 days (warning only).",
+    blocking=False,
 )
-def fact_events_row_count_anomaly(
-    context: dg.AssetCheckExecutionContext, warehouse: Warehouse
-) -> dg.AssetCheckResult:
-    (row,) = _rows(warehouse, _SQL["fact_events_row_count_anomaly"], _window(context))
-    window = Window.of(context.partition_time_window)
+def fact_events_row_count_anomaly(rows: list[sa.Row[Any]], window: Window) -> dg.AssetCheckResult:
+    (row,) = rows
     days = (window.end_date - window.start_date).days  # calendar days: DST-proof
     current = row.current / days
     baseline = row.trailing / row.trailing_days if row.trailing_days else None
@@ -113,11 +105,3 @@ def fact_events_row_count_anomaly(
             "ratio": ratio if ratio is not None else "no history",
         },
     )
-
-
-checks = [
-    fact_events_unique_event_ids,
-    fact_events_keys_resolve,
-    raw_and_fact_events_reconcile,
-    fact_events_row_count_anomaly,
-]
