@@ -9,8 +9,8 @@ that, in order:
 - every setting is validated first (`validation.py`): a wrong one stops the load with one
   line naming the variable and the fix, before any module builds partitions or schedules
   from it and before any run exists;
+- the executor is added to what the folder holds;
 - the run's console names check steps after their checks (`console.label_check_steps`);
-- runs execute in one process with crash recovery (`instance/executor.py`);
 - loaded by `dg launch` or `dagster asset materialize`, it checks what that command was
   given (partitions, selection) and that the API and the warehouse answer
   (`preflight.check_command_line_launch`).
@@ -22,7 +22,7 @@ import dagster as dg
 
 from meetup_pipeline import preflight
 from meetup_pipeline.console import label_check_steps
-from meetup_pipeline.dagster_features import chosen_dagster_features
+from meetup_pipeline.defs.resources import project_resources
 from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.validation import validate_settings
@@ -33,8 +33,10 @@ validate_settings()  # before the defs modules build partitions and schedules fr
 
 def load_defs_folder() -> dg.Definitions:
     """Everything under `defs/`, with the environment's resources (`defs/resources.py`)."""
-    with chosen_dagster_features():
-        found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    # The loader silences Dagster's own notices while it imports defs/ (it is
+    # `@suppress_dagster_warnings`), the two of dagster_features.py among them: modules
+    # imported before it (validation.py's) use `chosen_dagster_features` instead.
+    found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     everything = [*(found.assets or []), *(found.asset_checks or [])]
     # the run's console names check steps after their checks
     label_check_steps(d for d in everything if isinstance(d, dg.AssetChecksDefinition))
@@ -50,8 +52,6 @@ def load_defs_folder() -> dg.Definitions:
 def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definitions:
     """The whole project wired to this warehouse and Meetup source instead of the
     environment's (tests and benchmarks pass their own)."""
-    from meetup_pipeline.defs.resources import project_resources
-
     found = load_defs_folder()
     return dg.Definitions(
         assets=found.assets,
