@@ -3,8 +3,8 @@
 An asset returns `TableRows` (Python records, bulk-loaded with COPY) or `TableSelect` (a
 SELECT that runs inside PostgreSQL as `INSERT ... SELECT`, so transformations never pull
 rows through Python); the raw layer hands `TableSelect`s over its load stage to the same
-write (see `assets/raw.py`). No asset takes another's rows as an input: a child reads its
-parents in SQL, so the IO manager only writes.
+write (see `defs/assets/raw.py`). No asset takes another's rows as an input: a child reads
+its parents in SQL, so the IO manager only writes.
 """
 
 from __future__ import annotations
