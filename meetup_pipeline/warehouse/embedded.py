@@ -276,6 +276,20 @@ def _forget_handle(ep, pgdata: Path) -> None:  # type: ignore[no-untyped-def]
         atexit.unregister(handle._cleanup)
 
 
+def _settle_exit_hook(handle) -> None:  # type: ignore[no-untyped-def]
+    """Do the library's exit hook now, under our lock, instead of at exit.
+
+    With `cleanup_mode=None` the hook only takes this pid off the handle list in `pgdata`,
+    but it first takes the library's one lock for every server on the machine, which any
+    other process holds while it runs `initdb` or starts its own server (seconds, up to
+    `START_TIMEOUT_SECONDS`). A run's process then sat at exit that long after its last
+    line, e.g. after Ctrl-C. Every writer of that list is inside `ensure_server`, under
+    the lock held here, so taking the pid off now is as safe as it was at exit.
+    """
+    atexit.unregister(handle._cleanup)
+    handle.global_process_id_list.get_and_remove(os.getpid())
+
+
 def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)) -> EmbeddedServer:
     """Start the server on `pgdata` unless it runs already, and create `databases`.
 
@@ -315,6 +329,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
                 f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}. "
                 f"Server log tail:\n{tail}"
             ) from exc
+        _settle_exit_hook(handle)
         info = handle.get_postmaster_info()
         server = EmbeddedServer(pgdata=pgdata, socket_dir=Path(info.socket_dir), port=info.port)
         for database in databases:
