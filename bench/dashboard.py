@@ -199,7 +199,7 @@ def main() -> int:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         url = server.url(name).render_as_string(hide_password=False)
     try:
-        from meetup_pipeline.assets.dashboard import dashboard
+        from meetup_pipeline.defs.assets.dashboard import dashboard
         from meetup_pipeline.warehouse.resource import Warehouse
 
         warehouse = Warehouse(url=url)

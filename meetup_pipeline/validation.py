@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from meetup_pipeline.defs.resources import source_for
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
-from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import SettingsError, parse_region
 from meetup_pipeline.warehouse.resource import WarehouseConfigError, normalize_url
 
@@ -123,10 +123,10 @@ def check_reject_policy(environ: Mapping[str, str] | None = None) -> str:
     env = _env(environ)
     if not _region_parses(env):  # the policy's module builds the partitions (time zone)
         return REGION_FIRST
-    from meetup_pipeline.assets import chosen_dagster_features
+    from meetup_pipeline.dagster_features import chosen_dagster_features
 
     with chosen_dagster_features():  # the module declares the check's spec too
-        from meetup_pipeline.assets.reject_rate import RejectPolicy
+        from meetup_pipeline.defs.checks.reject_rate import RejectPolicy
     policy = RejectPolicy.from_env(env)
     return f"warn above {policy.warn_rate:.1%}, block above {policy.block_rate:.1%} rejected"
 

@@ -10,6 +10,7 @@ import dagster as dg
 import httpx
 import pytest
 
+from meetup_pipeline.defs.resources import SandboxMeetupResource, meetup_resource_from_env
 from meetup_pipeline.meetup.errors import (
     MeetupAuthError,
     MeetupConfigError,
@@ -23,7 +24,6 @@ from meetup_pipeline.meetup.resource import (
     MeetupResource,
     _run_sync,
 )
-from meetup_pipeline.resources import SandboxMeetupResource, meetup_resource_from_env
 
 from .conftest import with_client
 from .fakeapi import API, group_node, respond
@@ -92,7 +92,7 @@ def test_flows_and_sources() -> None:
 
 def test_sandbox_source_is_announced_once(caplog: pytest.LogCaptureFixture) -> None:
     resource = SandboxMeetupResource()
-    with caplog.at_level(logging.INFO, logger="dagster.builtin.meetup_pipeline.resources"):
+    with caplog.at_level(logging.INFO, logger="dagster.builtin.meetup_pipeline.defs.resources"):
         assert resource.source == "sandbox"
         assert resource.source == "sandbox"
     notes = [r for r in caplog.records if "using the offline Meetup sandbox" in r.getMessage()]

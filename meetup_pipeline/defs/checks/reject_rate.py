@@ -16,7 +16,7 @@ import dagster as dg
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
-from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.partitions import daily
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window

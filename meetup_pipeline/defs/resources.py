@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import dagster as dg
 import httpx
 from pydantic import PrivateAttr
 
@@ -25,6 +26,8 @@ from meetup_pipeline.meetup.transport import Source
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.settings import region
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
 
 log = get_logger(__name__)
 
@@ -96,3 +99,22 @@ def source_for(environ: Mapping[str, str] | None = None) -> Literal["sandbox", "
     env = os.environ if environ is None else environ
     settings = {f: v for f, v in ((f, env.get(n, "").strip()) for f, n in ENV_VARS.items()) if v}
     return "sandbox" if wants_sandbox(settings) else "api"
+
+
+def project_resources(warehouse: Warehouse, meetup: MeetupResource) -> dict[str, Any]:
+    """The resources the assets, checks and schedules ask for, by key: one warehouse (also
+    behind the IO manager) and one Meetup source."""
+    return {
+        "warehouse": warehouse,
+        "io_manager": PostgresIOManager(warehouse=warehouse),
+        "meetup": meetup,
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """The environment's warehouse (`MEETUP_WAREHOUSE_URL`, else the embedded server) and
+    Meetup source (the API with credentials or `MEETUP_API_URL`, else the sandbox)."""
+    return dg.Definitions(
+        resources=project_resources(warehouse_from_env(), meetup_resource_from_env())
+    )
