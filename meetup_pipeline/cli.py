@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from meetup_pipeline.settings import SettingsError, meetup_home
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.home import meetup_home
 
 
 def _warehouse(args: argparse.Namespace) -> int:
@@ -39,7 +40,7 @@ def _materialize(args: argparse.Namespace) -> int:
     command prints every check and every problem at once, and names the existing days.
     """
     from meetup_pipeline import preflight
-    from meetup_pipeline.console import LEVEL_ENV
+    from meetup_pipeline.settings.console import LEVEL_ENV
 
     problems = preflight.run_checks(
         args.partition, args.select, partition_range=args.partition_range

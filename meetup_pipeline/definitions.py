@@ -13,7 +13,7 @@ from meetup_pipeline.assets import chosen_dagster_features
 from meetup_pipeline.console import label_check_steps
 from meetup_pipeline.instance.executor import recovering_in_process_executor
 from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.resources import meetup_resource_from_env
+from meetup_pipeline.resources import meetup_resource_from_env, settings_resources
 from meetup_pipeline.validation import validate_settings
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
@@ -42,6 +42,7 @@ def make_definitions(warehouse: Warehouse, meetup: MeetupResource) -> dg.Definit
             "warehouse": warehouse,
             "io_manager": PostgresIOManager(warehouse=warehouse),
             "meetup": meetup,
+            **settings_resources(),
         },
         # The work happens inside PostgreSQL; a process per step would cost more (seconds of
         # imports each) than most steps take. Runs stay isolated from each other regardless.

@@ -27,7 +27,6 @@ it at the check's severity.
 
 import json
 import logging
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,8 +48,9 @@ from meetup_pipeline.dagster_private import (
 )
 from meetup_pipeline.localdays import day_ended_at, newest_ended_day
 from meetup_pipeline.schedules import DAILY_SCHEDULE_CRON, daily_schedule
-from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.sensors import post_alert, redact, upcoming_events_refresh
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, AlertSettings
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
 
@@ -376,14 +376,14 @@ def new_failures(
         f"severity, and a JSON POST to ${WEBHOOK_ENV} when it is set."
     ),
 )
-def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+def freshness_alert(context: dg.SensorEvaluationContext, alerts: AlertSettings) -> dg.SkipReason:
     """Alert once per failed evaluation; never fails the tick."""
     cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
     latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(
         freshness_check_keys()
     )
     failures = new_failures(latest, cursor)
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = alerts.webhook()
     for record in failures:
         payload = stale_alert(record)
         # the check's own severity: a WARN check is a warning here as in the UI and console

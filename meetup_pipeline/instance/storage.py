@@ -58,7 +58,7 @@ from meetup_pipeline.instance.planned_events import (
 )
 from meetup_pipeline.instance.recovery import RunWorker
 from meetup_pipeline.redaction import mask
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.warehouse import embedded
 from meetup_pipeline.warehouse.disk import DiskFullError
 

@@ -32,6 +32,7 @@ from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from meetup_pipeline import freshness
 from meetup_pipeline.definitions import defs
 from meetup_pipeline.schedules import DAILY_CRON
+from meetup_pipeline.settings.alerts import AlertSettings
 from meetup_pipeline_tests.orchestration.test_sensors import (  # noqa: F401
     HOOK_PATH,
     Webhook,
@@ -133,7 +134,10 @@ def materialize_recent(instance: dg.DagsterInstance) -> None:
 
 
 def evaluate_alert(instance: dg.DagsterInstance, cursor: str | None) -> str | None:
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    alerts = AlertSettings.wired()  # as the code location wires it
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"alerts": alerts}
+    )
     freshness.freshness_alert(context)
     return context.cursor
 
