@@ -39,7 +39,7 @@ def _materialize(args: argparse.Namespace) -> int:
     Loading the code location checks the settings too (one line, no run), but only this
     command prints every check and every problem at once, and names the existing days.
     """
-    from meetup_pipeline import preflight
+    from meetup_pipeline import notices, preflight
     from meetup_pipeline.settings.console import LEVEL_ENV
 
     problems = preflight.run_checks(
@@ -61,7 +61,7 @@ def _materialize(args: argparse.Namespace) -> int:
     env[LEVEL_ENV] = args.log_level
     # `dagster asset materialize` warns that `dg launch` supersedes it; it still works, and
     # this command exists to run it: the run's first line should be about the run.
-    env.setdefault("PYTHONWARNINGS", "ignore:Function `asset_materialize_command` is superseded")
+    env.setdefault("PYTHONWARNINGS", notices.python_warnings(notices.MATERIALIZE_SUPERSEDED))
     os.execve(command[0], command, env)
     return 0  # not reached
 

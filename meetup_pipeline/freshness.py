@@ -27,7 +27,6 @@ it at the check's severity.
 
 import json
 import logging
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,6 +36,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import EventLogRecord
 
+from meetup_pipeline import notices
 from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.dagster_private import (
     AssetCheckExecutionRecord,
@@ -315,8 +315,7 @@ freshness_checks: list[dg.AssetChecksDefinition] = [fact_events_freshness, dashb
 # Dagster 1.13 marks this builder "superseded" by `FreshnessPolicy`, whose state is kept by a
 # daemon and is neither an asset check nor visible to a sensor; checks are what
 # `dagster asset check`, the UI's check history and the alert sensor below work with.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*superseded.*")
+with notices.silenced(notices.FRESHNESS_SENSOR_SUPERSEDED):
     freshness_checks_sensor = dg.build_sensor_for_freshness_checks(
         freshness_checks=freshness_checks,
         minimum_interval_seconds=CHECK_INTERVAL_S,

@@ -22,7 +22,6 @@ import argparse
 import difflib
 import re
 import sys
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ import httpx
 from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
+from meetup_pipeline import notices
 from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS
 from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import SettingsError
@@ -126,8 +126,7 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
     graph = repo.asset_graph
     known = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
     try:
-        with warnings.catch_warnings():  # `*` resolves through a beta parameter of Dagster's
-            warnings.filterwarnings("ignore", r"Parameter `include_sources`", dg.BetaWarning)
+        with notices.silenced(notices.INCLUDE_SOURCES):
             keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
     except DagsterInvalidSubsetError:
         missing = [

@@ -1,10 +1,9 @@
 """The asset graph: raw -> staging -> marts (-> dashboard)."""
 
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dagster as dg
+from meetup_pipeline import notices
 
 
 @contextmanager
@@ -17,13 +16,5 @@ def chosen_dagster_features() -> Iterator[None]:
     definitions load (`definitions.py`): no filter is left on the process, and any other
     Beta/Preview warning still shows.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=r"Parameter `backfill_policy` .*", category=dg.BetaWarning
-        )
-        warnings.filterwarnings(
-            "ignore",
-            message=r"Specifying a partitions_def on an AssetCheckSpec .*",
-            category=dg.PreviewWarning,
-        )
+    with notices.silenced(notices.BACKFILL_POLICY, notices.PARTITIONED_CHECK):
         yield

@@ -1,4 +1,5 @@
-"""Where local state lives. Reading it creates nothing: `ensure_home` does, when asked."""
+"""Where local state lives. Reading it creates nothing: what writes there makes its folder
+(the embedded server its data directory, the dashboard its page's folder)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,3 @@ def meetup_home() -> Path:
     raw = value("MEETUP_HOME")
     home = Path(raw).expanduser() if raw else Path.cwd() / ".meetup"
     return home.resolve()
-
-
-def ensure_home() -> Path:
-    """`meetup_home()`, created if missing (for the code that writes into it)."""
-    home = meetup_home()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
