@@ -165,6 +165,15 @@ def test_a_run_overrides_the_dashboard_settings(
     page = Path(meta["path"].value).read_text()
     assert "Run Region" in page and "Env Region" not in page
 
+    bad = {"resources": {"dashboard_settings": {"config": {"max_events": "lots"}}}}
+    failed = dg.materialize([dashboard], resources=resources, run_config=bad, raise_on_error=False)
+    (failure,) = failed.get_step_failure_events()
+    error = failure.step_failure_data.error
+    assert error is not None and error.cause is not None  # the step's error wraps the setting's
+    assert error.cause.message.startswith(
+        "meetup_pipeline.settings.SettingsError: MEETUP_DASHBOARD_MAX_EVENTS='lots' is not"
+    )
+
 
 def test_asset_on_an_empty_warehouse_writes_the_no_data_page(warehouse_url: URL) -> None:
     url = warehouse_url.render_as_string(hide_password=False)
