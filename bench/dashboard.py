@@ -189,7 +189,7 @@ def main() -> int:
     root.chmod(0o711)  # the embedded server's user (as root) must enter it
     os.environ["MEETUP_HOME"] = str(root)
     url = os.environ.get("MEETUP_WAREHOUSE_URL", "").strip()
-    from meetup_pipeline.resources import settings_resources
+    from meetup_pipeline.defs.resources import settings_resources
     from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
 
     server = None
@@ -200,7 +200,7 @@ def main() -> int:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         url = server.url(name).render_as_string(hide_password=False)
     try:
-        from meetup_pipeline.assets.dashboard import dashboard
+        from meetup_pipeline.defs.assets.dashboard import dashboard
         from meetup_pipeline.warehouse.resource import Warehouse
 
         warehouse = Warehouse(url=url)

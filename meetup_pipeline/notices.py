@@ -1,8 +1,9 @@
 """Every warning this project silences, each named once, and the two ways it is done.
 
 - `silenced(...)`: only while a block runs (`warnings.catch_warnings`), around the code that
-  triggers the notice: definitions that use a flagged feature we chose, Dagster's own
-  resolution of `*`, the freshness builder, a library's import. No filter outlives it.
+  triggers the notice: Dagster's own resolution of `*`, the freshness builder, a library's
+  import. No filter outlives it. (The Beta/Preview notices of the flagged features we rely
+  on are silenced by Dagster's own loader while it imports `defs/`.)
 - `quiet_process(...)`: for the whole process, for notices Dagster prints outside any code
   of ours (while it parses dagster.yaml, `--select '*'`). Called from one place only:
   `instance/startup.py`, when the instance is loaded.
@@ -17,8 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import dagster as dg
-
 
 @dataclass(frozen=True)
 class Notice:
@@ -28,16 +27,6 @@ class Notice:
     why: str = ""
 
 
-BACKFILL_POLICY = Notice(
-    r"Parameter `backfill_policy` .*",
-    dg.BetaWarning,
-    "ten years in one run is central to the project; said once per definition at load",
-)
-PARTITIONED_CHECK = Notice(
-    r"Specifying a partitions_def on an AssetCheckSpec .*",
-    dg.PreviewWarning,
-    "checks per window are central to the project; said once per check at load",
-)
 INCLUDE_SOURCES = Notice(
     r"Parameter `include_sources` of function `AssetSelection.all` is currently in beta",
     Warning,

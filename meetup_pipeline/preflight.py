@@ -34,8 +34,8 @@ from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
 from meetup_pipeline import notices
+from meetup_pipeline.defs.resources import source_for
 from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS
-from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.alerts import WEBHOOK_ENV
 from meetup_pipeline.settings.clock import PARTITIONS_START_DATE
@@ -83,7 +83,7 @@ PreflightError = SettingsError
 
 def check_partition_key(key: str, now: datetime | None = None) -> str:
     """`key` if it is a day the pipeline has (2008-01-01 up to the newest complete day)."""
-    from meetup_pipeline.assets.partitions import daily
+    from meetup_pipeline.partitions import daily
     from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 
     with dg.partition_loading_context(effective_dt=now):
@@ -205,7 +205,7 @@ def _sandbox_answers(env: Mapping[str, str]) -> str:
     """The in-process sandbox's health route (no fault is injected there), for ``env``."""
     import asyncio
 
-    from meetup_pipeline.resources import SANDBOX_URL
+    from meetup_pipeline.defs.resources import SANDBOX_URL
     from meetup_pipeline.sandbox.app import sandbox_transport
     from meetup_pipeline.sandbox.config import SandboxConfig
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from meetup_pipeline.defs.resources import source_for
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
-from meetup_pipeline.resources import source_for
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.alerts import AlertSettings
 from meetup_pipeline.settings.clock import daily_cron, parse_timezone

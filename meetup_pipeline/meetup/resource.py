@@ -2,7 +2,7 @@
 
 This resource always talks to an API over HTTP (Meetup's, or any server given by
 ``MEETUP_API_URL``). Which source a deployment uses is the wiring's choice
-(``meetup_pipeline/resources.py``): with neither credentials nor a URL it wires a subclass
+(``meetup_pipeline/defs/resources.py``): with neither credentials nor a URL it wires a subclass
 that serves requests from the in-process sandbox. A subclass changes the source through
 the hooks ``source``, ``default_url``, ``default_transport`` and ``default_budget``.
 """

@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.dashboard import dashboard
 from meetup_pipeline.dashboard import cli
 from meetup_pipeline.dashboard.build import build_dashboard, write_atomically
 from meetup_pipeline.dashboard.model import shape
@@ -25,7 +24,8 @@ from meetup_pipeline.dashboard.outline import NOTICE, load_outline
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.render import json_for_html
 from meetup_pipeline.dashboard.text import safe_url, tokenize
-from meetup_pipeline.resources import settings_resources
+from meetup_pipeline.defs.assets.dashboard import dashboard
+from meetup_pipeline.defs.resources import settings_resources
 from meetup_pipeline.tables import marts
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.resource import Warehouse

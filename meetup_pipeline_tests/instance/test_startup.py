@@ -17,7 +17,7 @@ import json, os, sys, warnings
 import logging
 env_before, filters_before = dict(os.environ), list(warnings.filters)
 from meetup_pipeline.instance.storage import EmbeddedStorage, resolve_storage
-from meetup_pipeline.resources import meetup_resource_from_env, settings_resources
+from meetup_pipeline.defs.resources import meetup_resource_from_env, settings_resources
 from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.validation import validate_settings
 home = meetup_home()

@@ -10,6 +10,7 @@ import dagster as dg
 import httpx
 import pytest
 
+from meetup_pipeline.defs.resources import SandboxMeetupResource, meetup_resource_from_env
 from meetup_pipeline.meetup.errors import (
     MeetupAuthError,
     MeetupConfigError,
@@ -23,7 +24,6 @@ from meetup_pipeline.meetup.resource import (
     MeetupResource,
     _run_sync,
 )
-from meetup_pipeline.resources import SandboxMeetupResource, meetup_resource_from_env
 
 from .conftest import with_client
 from .fakeapi import API, group_node, respond

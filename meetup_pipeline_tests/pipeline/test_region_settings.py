@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from meetup_pipeline.defs.resources import meetup_resource_from_env
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.preflight import PreflightError, check_region
-from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.region import BAY_AREA, region_for
 from meetup_pipeline.sandbox.world import build_world
@@ -101,7 +101,7 @@ def test_a_bad_value_is_one_line_naming_the_variable(env: dict[str, str], messag
 
 def test_a_bad_time_zone_stops_the_code_location_in_one_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import meetup_pipeline.assets.partitions"],
+        [sys.executable, "-c", "import meetup_pipeline.partitions"],
         env={"MEETUP_TIMEZONE": "Mars/Olympus_Mons", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -180,8 +180,8 @@ SCHEDULE_PROBE = """
 from datetime import datetime
 from zoneinfo import ZoneInfo
 import dagster as dg
-from meetup_pipeline.assets.partitions import daily
-from meetup_pipeline.schedules import daily_schedule, daily_window
+from meetup_pipeline.partitions import daily
+from meetup_pipeline.defs.automation.schedules import daily_schedule, daily_window
 instant = datetime(2024, 3, 31, 0, 30, tzinfo=ZoneInfo("Africa/Lagos"))
 with dg.partition_loading_context(effective_dt=instant):
     last = daily.get_last_partition_key()

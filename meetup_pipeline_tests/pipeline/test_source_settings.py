@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from meetup_pipeline.defs.resources import SandboxMeetupResource, meetup_resource_from_env
 from meetup_pipeline.preflight import PreflightError, check_region
-from meetup_pipeline.resources import SandboxMeetupResource, meetup_resource_from_env
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.region import DEFAULT_QUERIES, parse_region
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from meetup_pipeline.assets.marts import AS_OF_KEY, STALE_KEY
 from meetup_pipeline.dashboard.build import build_dashboard, default_output
 from meetup_pipeline.dashboard.queries import TABLES_READ
+from meetup_pipeline.defs.assets.marts import AS_OF_KEY, STALE_KEY
 from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 from meetup_pipeline.settings.dashboard import DashboardSettings
 from meetup_pipeline.settings.region import RegionSettings

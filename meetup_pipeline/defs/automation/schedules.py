@@ -26,16 +26,15 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
     RUN_KEY_TAG,
     SCHEDULE_NAME_TAG,
-    UnresolvedAssetJobDefinition,
 )
 from meetup_pipeline.localdays import newest_ended_day
+from meetup_pipeline.partitions import daily
 from meetup_pipeline.settings.clock import DAILY_CRON, LOCAL_TIMEZONE, daily_cron
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
@@ -145,7 +144,3 @@ def daily_schedule(
     if _already_requested(context, run_key):
         return dg.SkipReason(f"{last} was requested at an earlier tick ({run_key}).")
     return dg.RunRequest(run_key=run_key, tags=daily_run_tags(first, last))
-
-
-schedules: list[dg.ScheduleDefinition] = [daily_schedule]
-jobs: list[UnresolvedAssetJobDefinition] = [daily_job]

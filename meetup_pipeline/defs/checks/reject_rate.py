@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.partitions import daily
+from meetup_pipeline.partitions import daily
 from meetup_pipeline.settings.reject import BLOCK_VAR, WARN_VAR, RejectPolicy
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window

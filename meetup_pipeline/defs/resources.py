@@ -1,4 +1,4 @@
-"""The wiring's choice of Meetup source: the real API, or the in-process sandbox.
+"""The wiring: the Meetup source (the real API, or the in-process sandbox) and the settings.
 
 Like Dagster's `project_fully_featured` picks resources per environment, this module (and
 not the client) decides where extraction reads from. With Meetup credentials or
@@ -28,6 +28,8 @@ from meetup_pipeline.settings.dashboard import DashboardSettings
 from meetup_pipeline.settings.env import env_vars, value, values
 from meetup_pipeline.settings.region import RegionSettings, parse_region
 from meetup_pipeline.settings.reject import RejectPolicySettings
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
 
 log = get_logger(__name__)
 
@@ -112,3 +114,23 @@ def settings_resources() -> dict[str, dg.ConfigurableResource]:
         "dashboard_settings": DashboardSettings.wired(),
         "alerts": AlertSettings.wired(),
     }
+
+
+def project_resources(warehouse: Warehouse, meetup: MeetupResource) -> dict[str, Any]:
+    """The resources the assets, checks, schedules and sensors ask for, by key: one
+    warehouse (also behind the IO manager), one Meetup source, and the settings."""
+    return {
+        "warehouse": warehouse,
+        "io_manager": PostgresIOManager(warehouse=warehouse),
+        "meetup": meetup,
+        **settings_resources(),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """The environment's warehouse (`MEETUP_WAREHOUSE_URL`, else the embedded server) and
+    Meetup source (the API with credentials or `MEETUP_API_URL`, else the sandbox)."""
+    return dg.Definitions(
+        resources=project_resources(warehouse_from_env(), meetup_resource_from_env())
+    )

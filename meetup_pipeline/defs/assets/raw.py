@@ -20,12 +20,12 @@ import dagster as dg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from meetup_pipeline.assets import reject_rate
-from meetup_pipeline.assets.partitions import daily, single_run
+from meetup_pipeline.defs.checks import reject_rate
 from meetup_pipeline.localdays import in_window, instants_covering, local_date
 from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.partition_metadata import add_partition_row_counts
+from meetup_pipeline.partitions import daily, single_run
 from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import raw
