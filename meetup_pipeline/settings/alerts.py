@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.env import EnvSettings, environ
 
@@ -32,7 +34,9 @@ class AlertSettings(EnvSettings):
 
     VARIABLES: ClassVar[Mapping[str, str]] = {"webhook_url": WEBHOOK_ENV}
 
-    webhook_url: str = ""
+    webhook_url: str = Field(
+        "", description=f"{WEBHOOK_ENV}: where alerts are posted (a secret; empty: only logged)"
+    )
 
     def webhook(self) -> str | None:
         """The webhook's URL, None when unset, or `SettingsError` (the URL not repeated)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from pydantic import Field
+
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.env import EnvSettings
 
@@ -20,7 +22,9 @@ class DashboardSettings(EnvSettings):
 
     VARIABLES: ClassVar[Mapping[str, str]] = {"max_events": MAX_EVENTS_VAR}
 
-    max_events: str = ""
+    max_events: str = Field(
+        "", description=f"{MAX_EVENTS_VAR}: past events on the page at most (empty: 75000)"
+    )
 
     def event_cap(self) -> int:
         """The cap on the page's event rows, or `SettingsError` naming the variable."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
 from meetup_pipeline.meetup.resource import DEFAULT_RADIUS_MILES as RESOURCE_RADIUS_MILES
@@ -94,15 +94,15 @@ class RegionSettings(EnvSettings):
 
     VARIABLES: ClassVar[Mapping[str, str]] = ENV
 
-    lat: str = ""
-    lon: str = ""
-    radius_miles: str = ""
-    queries: str = ""
-    topic_category_id: str = ""
-    region_name: str = ""
-    pro_network: str = ""
-    group_urlnames: str = ""
-    places: str = ""
+    lat: str = Field("", description="MEETUP_SEARCH_LAT (empty: 37.4241)")
+    lon: str = Field("", description="MEETUP_SEARCH_LON (empty: -122.1661)")
+    radius_miles: str = Field("", description="MEETUP_SEARCH_RADIUS_MILES (empty: 35)")
+    queries: str = Field("", description="MEETUP_SEARCH_QUERIES, comma-separated keywords")
+    topic_category_id: str = Field("", description="MEETUP_SEARCH_TOPIC_CATEGORY")
+    region_name: str = Field("", description="MEETUP_REGION_NAME, the name on the dashboard")
+    pro_network: str = Field("", description="MEETUP_PRO_NETWORK, a Pro network's urlname")
+    group_urlnames: str = Field("", description="MEETUP_GROUP_URLNAMES, comma-separated")
+    places: str = Field("", description="MEETUP_SEARCH_PLACES, 'lat,lon,radius;...'")
 
     def _number(self, field: str, low: float, high: float, default: float) -> float:
         raw = getattr(self, field).strip()

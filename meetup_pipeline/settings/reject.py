@@ -31,8 +31,8 @@ class RejectPolicySettings(EnvSettings):
 
     VARIABLES: ClassVar[Mapping[str, str]] = {"warn_rate": WARN_VAR, "block_rate": BLOCK_VAR}
 
-    warn_rate: str = ""
-    block_rate: str = ""
+    warn_rate: str = Field("", description=f"{WARN_VAR}: a share from 0 to 1 (empty: 0.01)")
+    block_rate: str = Field("", description=f"{BLOCK_VAR}: a share from 0 to 1 (empty: 0.25)")
 
     def policy(self) -> RejectPolicy:
         """The policy, or a `SettingsError` naming the variable of a bad share."""
