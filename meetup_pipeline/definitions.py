@@ -34,8 +34,8 @@ validate_settings()  # before the defs modules build partitions and schedules fr
 def load_defs_folder() -> dg.Definitions:
     """Everything under `defs/`, with the environment's resources (`defs/resources.py`)."""
     # The loader silences Dagster's own notices while it imports defs/ (it is
-    # `@suppress_dagster_warnings`), the two of dagster_features.py among them: modules
-    # imported before it (validation.py's) use `chosen_dagster_features` instead.
+    # `@suppress_dagster_warnings`): the Beta/Preview ones of the two flagged features we
+    # rely on (single-run backfills, partitioned checks) among them.
     found = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
     everything = [*(found.assets or []), *(found.asset_checks or [])]
     # the run's console names check steps after their checks

@@ -33,6 +33,7 @@ from meetup_pipeline.definitions import defs
 from meetup_pipeline.defs.alerts.freshness import freshness_alert
 from meetup_pipeline.defs.automation.schedules import DAILY_CRON
 from meetup_pipeline.defs.checks import freshness
+from meetup_pipeline.settings.alerts import AlertSettings
 from meetup_pipeline_tests.orchestration.test_sensors import (  # noqa: F401
     HOOK_PATH,
     Webhook,
@@ -134,7 +135,10 @@ def materialize_recent(instance: dg.DagsterInstance) -> None:
 
 
 def evaluate_alert(instance: dg.DagsterInstance, cursor: str | None) -> str | None:
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    alerts = AlertSettings.wired()  # as the code location wires it
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"alerts": alerts}
+    )
     freshness_alert(context)
     return context.cursor
 

@@ -8,7 +8,6 @@ redaction, `"status": "STALE"`, `webhook.py`), and logs it at the check's severi
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +18,10 @@ from meetup_pipeline.dagster_private import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
-from meetup_pipeline.defs.alerts.webhook import WEBHOOK_ENV, post_alert, redact
+from meetup_pipeline.defs.alerts.webhook import post_alert, redact
 from meetup_pipeline.defs.checks import freshness
 from meetup_pipeline.defs.checks.freshness import ALERT_INTERVAL_S
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, AlertSettings
 
 
 def freshness_check_keys() -> list[dg.AssetCheckKey]:
@@ -75,14 +75,14 @@ def new_failures(
         f"severity, and a JSON POST to ${WEBHOOK_ENV} when it is set."
     ),
 )
-def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+def freshness_alert(context: dg.SensorEvaluationContext, alerts: AlertSettings) -> dg.SkipReason:
     """Alert once per failed evaluation; never fails the tick."""
     cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
     latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(
         freshness_check_keys()
     )
     failures = new_failures(latest, cursor)
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = alerts.webhook()
     for record in failures:
         payload = stale_alert(record)
         # the check's own severity: a WARN check is a warning here as in the UI and console

@@ -6,11 +6,11 @@ the same summary as JSON there (`webhook.py`).
 """
 
 import logging
-import os
 
 import dagster as dg
 
-from meetup_pipeline.defs.alerts.webhook import WEBHOOK_ENV, failure_alert, post_alert
+from meetup_pipeline.defs.alerts.webhook import failure_alert, post_alert
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, AlertSettings
 
 
 @dg.run_failure_sensor(
@@ -21,13 +21,13 @@ from meetup_pipeline.defs.alerts.webhook import WEBHOOK_ENV, failure_alert, post
         f"and a JSON POST to ${WEBHOOK_ENV} when it is set."
     ),
 )
-def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+def run_failure_alert(context: dg.RunFailureSensorContext, alerts: AlertSettings) -> None:
     """Log the summary; send it when a webhook is configured. Never fails the tick."""
     alert = failure_alert(
         context.dagster_run, context.get_step_failure_events(), context.failure_event
     )
     context.log.error(alert.text)
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    url = alerts.webhook()
     if not url:
         context.log.info(f"{WEBHOOK_ENV} is not set; the alert was only logged.")
         return

@@ -8,7 +8,6 @@ everything that is sent (`redact`).
 """
 
 import logging
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,26 +32,15 @@ from meetup_pipeline.dagster_private import (
 )
 from meetup_pipeline.defs.automation.schedules import RUN_KIND_TAG
 from meetup_pipeline.redaction import Redactor
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, client_credentials, secret_values
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_ATTEMPTS = 2
 """One retry: a chat webhook that fails twice in a row will not be fixed by a third try,
 and the summary is in the tick log either way."""
 WEBHOOK_RETRY_DELAY_S = 2.0
-
-SECRET_ENV_VARS = (
-    "MEETUP_ACCESS_TOKEN",
-    "MEETUP_CLIENT_SECRET",
-    "MEETUP_REFRESH_TOKEN",
-    "DAGSTER_POSTGRES_PASSWORD",
-    WEBHOOK_ENV,
-)
-"""Variables whose whole value is secret."""
-URL_ENV_VARS = ("MEETUP_WAREHOUSE_URL", "MEETUP_DAGSTER_STORAGE_URL")
-"""Variables holding URLs whose password part is secret."""
 
 SUMMARY_TAGS = (
     PARTITION_NAME_TAG,
@@ -109,20 +97,10 @@ def _webhook_url_hidden(url: str) -> Iterator[None]:
 # --- failure alerts -------------------------------------------------------------------------
 
 
-def _secret_values(environ: Mapping[str, str]) -> list[str]:
-    values = [environ.get(name, "").strip() for name in SECRET_ENV_VARS]
-    for name in URL_ENV_VARS:
-        match = re.search(r"://[^\s:/@]+:([^\s@/]+)@", environ.get(name, ""))
-        if match:
-            values.append(match.group(1))
-    return [v for v in values if v]
-
-
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`text` without URL passwords or the values of known secret variables."""
-    env = os.environ if environ is None else environ
-    redactor = Redactor(_secret_values(env), min_length=4)
-    redactor.add_pair(env.get("MEETUP_CLIENT_ID", "").strip(), env.get("MEETUP_CLIENT_SECRET"))
+    redactor = Redactor(secret_values(environ), min_length=4)
+    redactor.add_pair(*client_credentials(environ))
     return redactor(text)
 
 

@@ -46,7 +46,7 @@ from meetup_pipeline.defs.automation import refresh, schedules
 from meetup_pipeline.defs.automation.schedules import DAILY_SCHEDULE_CRON
 from meetup_pipeline.localdays import day_ended_at, newest_ended_day
 from meetup_pipeline.partitions import daily
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
 
