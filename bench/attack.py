@@ -111,7 +111,8 @@ def compare(site: Site, clean: dict[str, str], row: Row, skip: str = "") -> None
     differ = sorted(t for t in clean if now.get(t) != clean[t] and t != skip)
     if skip:
         row.notes.append(f"{skip} left out (holds the attacked month's calendar)")
-    row.tables = f"{len(clean) - len(differ)}/{len(clean)} equal"
+    compared = len(clean) - (skip in clean)
+    row.tables = f"{compared - len(differ)}/{compared} equal"
     if differ:
         row.notes.append("differ: " + ", ".join(differ))
     row.notes += healthy(site)
