@@ -38,4 +38,7 @@ USER 10001:10001
 EXPOSE 4000
 
 # The code server: serves the definitions to the webserver and daemon, and launches runs.
+# It runs in /opt/dagster/app, which Dagster puts first on sys.path: the package is loaded
+# from there, beside pyproject.toml, whose [tool.dg.project] `load_from_defs_folder` reads
+# to find meetup_pipeline/defs/ (a copy in site-packages alone has no pyproject.toml).
 CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "meetup_pipeline.definitions"]

@@ -189,6 +189,7 @@ def main() -> int:
     root.chmod(0o711)  # the embedded server's user (as root) must enter it
     os.environ["MEETUP_HOME"] = str(root)
     url = os.environ.get("MEETUP_WAREHOUSE_URL", "").strip()
+    from meetup_pipeline.defs.resources import settings_resources
     from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
 
     server = None
@@ -199,7 +200,7 @@ def main() -> int:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         url = server.url(name).render_as_string(hide_password=False)
     try:
-        from meetup_pipeline.assets.dashboard import dashboard
+        from meetup_pipeline.defs.assets.dashboard import dashboard
         from meetup_pipeline.warehouse.resource import Warehouse
 
         warehouse = Warehouse(url=url)
@@ -210,7 +211,9 @@ def main() -> int:
         print(f"filled marts: {n:,} events ({time.perf_counter() - t0:.1f} s)")
 
         t0 = time.perf_counter()
-        result = dg.materialize([dashboard], resources={"warehouse": warehouse})
+        result = dg.materialize(
+            [dashboard], resources={"warehouse": warehouse, **settings_resources()}
+        )
         materialize_s = time.perf_counter() - t0
         assert result.success
         meta = result.asset_materializations_for_node("dashboard")[0].metadata

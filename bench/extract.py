@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.meetup.models import Extraction
 from meetup_pipeline.meetup.ratelimit import PointsBudget
 from meetup_pipeline.meetup.resource import MeetupResource
-from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import RateLimitConfig, SandboxConfig
 

@@ -6,7 +6,7 @@ it); the benchmark measures memory, not rate-limit waits.
 """
 
 from meetup_pipeline.definitions import make_definitions
-from meetup_pipeline.resources import meetup_resource_from_env
+from meetup_pipeline.defs.resources import meetup_resource_from_env
 from meetup_pipeline.warehouse.resource import warehouse_from_env
 
 defs = make_definitions(warehouse_from_env(), meetup_resource_from_env(points_per_minute=10**9))

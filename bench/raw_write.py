@@ -50,7 +50,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg import sql as psql
 
-from meetup_pipeline.assets.raw import STAGE_CHUNK_ROWS, TARGETS, land_window, stage_rows
+from meetup_pipeline.defs.assets.raw import STAGE_CHUNK_ROWS, TARGETS, land_window, stage_rows
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
@@ -97,7 +97,7 @@ def land_single(
 
 def child(url: str, strategy: str, year: int, chunk_rows: int) -> None:
     """One landing, extraction included; prints its figures as one JSON line."""
-    from meetup_pipeline.resources import SandboxMeetupResource  # after the env is set
+    from meetup_pipeline.defs.resources import SandboxMeetupResource  # after the env is set
 
     window = Window(datetime(year, 1, 1, tzinfo=LA), datetime(year + 1, 1, 1, tzinfo=LA))
     warehouse = Warehouse(url=url)

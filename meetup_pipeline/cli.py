@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from meetup_pipeline.settings import SettingsError, meetup_home
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.home import meetup_home
 
 
 def _warehouse(args: argparse.Namespace) -> int:
@@ -38,8 +39,8 @@ def _materialize(args: argparse.Namespace) -> int:
     Loading the code location checks the settings too (one line, no run), but only this
     command prints every check and every problem at once, and names the existing days.
     """
-    from meetup_pipeline import preflight
-    from meetup_pipeline.console import LEVEL_ENV
+    from meetup_pipeline import notices, preflight
+    from meetup_pipeline.settings.console import LEVEL_ENV
 
     problems = preflight.run_checks(
         args.partition, args.select, partition_range=args.partition_range
@@ -60,7 +61,7 @@ def _materialize(args: argparse.Namespace) -> int:
     env[LEVEL_ENV] = args.log_level
     # `dagster asset materialize` warns that `dg launch` supersedes it; it still works, and
     # this command exists to run it: the run's first line should be about the run.
-    env.setdefault("PYTHONWARNINGS", "ignore:Function `asset_materialize_command` is superseded")
+    env.setdefault("PYTHONWARNINGS", notices.python_warnings(notices.MATERIALIZE_SUPERSEDED))
     os.execve(command[0], command, env)
     return 0  # not reached
 

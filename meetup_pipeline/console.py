@@ -25,11 +25,10 @@ UI as well (their output goes to the process that runs them).
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,24 +40,8 @@ from meetup_pipeline.dagster_private import (
     default_date_format_string,
     default_format_string,
 )
-from meetup_pipeline.settings import SettingsError, meetup_home
-
-LEVEL_ENV = "MEETUP_LOG_LEVEL"
-LEVELS = ("info", "debug")
-
-
-def parse_log_level(environ: Mapping[str, str] | None = None) -> str:
-    """`MEETUP_LOG_LEVEL` (info or debug, default info), or `SettingsError` naming it."""
-    raw = (os.environ if environ is None else environ).get(LEVEL_ENV, "").strip()
-    if not raw:
-        return LEVELS[0]
-    if raw.lower() not in LEVELS:
-        raise SettingsError(
-            f"{LEVEL_ENV}={raw!r} is not a level: use info (one line per step and a summary) "
-            "or debug (every Dagster event), or unset it for info."
-        )
-    return raw.lower()
-
+from meetup_pipeline.settings.console import verbose as verbose_from_env
+from meetup_pipeline.settings.home import meetup_home
 
 UI_HINT = ".venv/bin/dagster dev  (then open http://127.0.0.1:3000/runs/{run_id})"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -147,7 +130,7 @@ class ConsoleHandler(logging.Handler):
     def __init__(self, verbose: bool | None = None, stream: IO[str] | None = None) -> None:
         super().__init__(logging.DEBUG)
         if verbose is None:
-            verbose = os.environ.get(LEVEL_ENV, "").strip().upper() == "DEBUG"
+            verbose = verbose_from_env()
         self.verbose = verbose
         self.stream = stream or sys.stderr
         self.full = logging.Formatter(default_format_string(), default_date_format_string())

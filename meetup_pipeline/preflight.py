@@ -20,10 +20,8 @@ a minute must not unload the schedules and sensors (the failure alert included).
 
 import argparse
 import difflib
-import os
 import re
 import sys
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -35,18 +33,19 @@ import httpx
 from dagster import DagsterError, DagsterInvalidSubsetError
 from sqlalchemy.engine import URL
 
+from meetup_pipeline import notices
+from meetup_pipeline.defs.resources import source_for
 from meetup_pipeline.meetup.resource import DEFAULT_API_URL, ENV_VARS
-from meetup_pipeline.resources import source_for
-from meetup_pipeline.settings import (
-    PARTITIONS_START_DATE,
-    SettingsError,
-    meetup_home,
-)
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV
+from meetup_pipeline.settings.clock import PARTITIONS_START_DATE
+from meetup_pipeline.settings.env import environ as _env
+from meetup_pipeline.settings.env import values
+from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.validation import (
     REAL_API_HOSTS,
     REGION_FIRST,
     SETTINGS,
-    WEBHOOK_ENV,
     _region_parses,
     check_dashboard,
     check_meetup_settings,
@@ -79,17 +78,13 @@ PreflightError = SettingsError
 """A wrong input; the message says what to change and never contains a secret."""
 
 
-def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if environ is None else environ
-
-
 # --- partitions and selections -----------------------------------------------------------
 
 
 def check_partition_key(key: str, now: datetime | None = None) -> str:
     """`key` if it is a day the pipeline has (2008-01-01 up to the newest complete day)."""
-    from meetup_pipeline.assets.partitions import daily
-    from meetup_pipeline.settings import LOCAL_TIMEZONE
+    from meetup_pipeline.partitions import daily
+    from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 
     with dg.partition_loading_context(effective_dt=now):
         last = daily.get_last_partition_key()
@@ -131,8 +126,7 @@ def check_selection(select: str, repo: dg.RepositoryDefinition) -> set[dg.AssetK
     graph = repo.asset_graph
     known = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
     try:
-        with warnings.catch_warnings():  # `*` resolves through a beta parameter of Dagster's
-            warnings.filterwarnings("ignore", r"Parameter `include_sources`", dg.BetaWarning)
+        with notices.silenced(notices.INCLUDE_SOURCES):
             keys = set(dg.AssetSelection.from_coercible(select.split(",")).resolve(graph))
     except DagsterInvalidSubsetError:
         missing = [
@@ -181,12 +175,13 @@ def check_api_answers(environ: Mapping[str, str] | None = None) -> str:
     env = _env(environ)
     if source_for(env) == "sandbox":
         return _sandbox_answers(env) if _region_parses(env) else REGION_FIRST
-    raw = env.get("MEETUP_API_URL", "").strip() or DEFAULT_API_URL
+    given = values(ENV_VARS, env)  # the Meetup resource's fields, as validation reads them
+    raw = given.get("api_url") or DEFAULT_API_URL
     parts = urlsplit(raw)
     where = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    variable = "MEETUP_API_URL" if env.get("MEETUP_API_URL", "").strip() else "the default URL"
+    variable = "MEETUP_API_URL" if given.get("api_url") else "the default URL"
     headers = {}
-    if token := env.get("MEETUP_ACCESS_TOKEN", "").strip():
+    if token := given.get("access_token"):
         headers["Authorization"] = f"Bearer {token}"
     try:
         response = httpx.post(
@@ -210,7 +205,7 @@ def _sandbox_answers(env: Mapping[str, str]) -> str:
     """The in-process sandbox's health route (no fault is injected there), for ``env``."""
     import asyncio
 
-    from meetup_pipeline.resources import SANDBOX_URL
+    from meetup_pipeline.defs.resources import SANDBOX_URL
     from meetup_pipeline.sandbox.app import sandbox_transport
     from meetup_pipeline.sandbox.config import SandboxConfig
 
@@ -230,7 +225,7 @@ def _sandbox_answers(env: Mapping[str, str]) -> str:
 
 def warehouse_url(environ: Mapping[str, str] | None = None) -> URL | None:
     """The configured warehouse URL (None = embedded server), or a clear error."""
-    raw = _env(environ).get("MEETUP_WAREHOUSE_URL", "").strip()
+    raw = values({"url": "MEETUP_WAREHOUSE_URL"}, environ).get("url")
     if not raw:
         return None
     try:

@@ -1,14 +1,14 @@
 """Every setting, validated once before any run: each problem is one line naming the fix.
 
-`SETTINGS` lists one check per group of settings. Each builds the group from the
-environment with the parser the code that uses it calls (the region, the Meetup resource,
-the sandbox's config, the reject policy, the dashboard's cap, the console's level), so
-nothing is parsed twice, and returns a short description of what it found. They read the
-environment only, no network: the code location runs them when it loads
-(`definitions.py`), so a bad setting stops `dg launch`, `dagster asset materialize` and
-`dagster dev` alike with one `Error:` line (a `SettingsError` is a `click.ClickException`)
-and no run is created. `preflight` runs the same list, then the checks that need the
-network (the API, the warehouse).
+`SETTINGS` lists one check per group of settings. Each builds, from the environment's
+values, the same settings resource the code location wires with `dg.EnvVar` (`settings/`:
+the region, the reject policy, the dashboard, the alerts; the Meetup resource; the
+sandbox's config) and calls the parser the code that uses it calls, so nothing is parsed
+twice; it returns a short description of what it found. They read the environment only,
+no network: the code location runs them when it loads (`definitions.py`), so a bad setting
+stops `dg launch`, `dagster asset materialize` and `dagster dev` alike with one `Error:`
+line (a `SettingsError` is a `click.ClickException`) and no run is created. `preflight`
+runs the same list, then the checks that need the network (the API, the warehouse).
 
 A new setting gets its check here: a function `(environ) -> str` that raises
 `SettingsError`, appended to `SETTINGS`.
@@ -21,23 +21,26 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from meetup_pipeline.defs.resources import source_for
 from meetup_pipeline.meetup import MeetupConfigError, MeetupResource
 from meetup_pipeline.meetup.resource import ENV_VARS
-from meetup_pipeline.resources import source_for
-from meetup_pipeline.settings import SettingsError, parse_region
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.alerts import AlertSettings
+from meetup_pipeline.settings.clock import daily_cron, parse_timezone
+from meetup_pipeline.settings.console import parse_log_level
+from meetup_pipeline.settings.dashboard import DashboardSettings
+from meetup_pipeline.settings.env import environ as _env
+from meetup_pipeline.settings.env import values
+from meetup_pipeline.settings.region import parse_region
+from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.warehouse.resource import WarehouseConfigError, normalize_url
 
-WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 WAREHOUSE_ENV = "MEETUP_WAREHOUSE_URL"
 REAL_API_HOSTS = ("meetup.com",)
 """Hosts of the real Meetup API, which refuses requests without credentials."""
 REGION_FIRST = "not checked until the region settings are fixed"
 
 Check = Callable[[Mapping[str, str]], str]
-
-
-def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if environ is None else environ
 
 
 def _region_parses(env: Mapping[str, str]) -> bool:
@@ -68,14 +71,13 @@ def check_region(environ: Mapping[str, str] | None = None) -> str:
 
 def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
     """Which source the settings select (`sandbox` or `api`), or what is missing."""
-    env = _env(environ)
-    values = {f: env[v].strip() for f, v in ENV_VARS.items() if env.get(v, "").strip()}
-    resource = MeetupResource(**values)
+    given = values(ENV_VARS, environ)
+    resource = MeetupResource(**given)
     try:
         flow = resource.auth_flow()
     except MeetupConfigError as exc:
         raise SettingsError(f"Meetup settings: {exc}.") from None
-    api_url = values.get("api_url")
+    api_url = given.get("api_url")
     if flow == "none":
         if not api_url:
             return "sandbox"
@@ -89,7 +91,7 @@ def check_meetup_settings(environ: Mapping[str, str] | None = None) -> str:
                 "use the offline sandbox."
             )
     if flow == "jwt_bearer":
-        path = Path(values["private_key_file"]).expanduser()
+        path = Path(given["private_key_file"]).expanduser()
         if not path.is_file() or not os.access(path, os.R_OK):
             raise SettingsError(
                 "MEETUP_PRIVATE_KEY_FILE does not name a readable file: point it at the PEM "
@@ -118,45 +120,35 @@ def check_sandbox_settings(environ: Mapping[str, str] | None = None) -> str:
     return f"faults {shown or 'none'}{used}"
 
 
+def check_schedule(environ: Mapping[str, str] | None = None) -> str:
+    """The load-time inputs: the clock (`MEETUP_TIMEZONE`) and `MEETUP_DAILY_CRON`."""
+    env = _env(environ)
+    return f"cron {daily_cron(env)!r} in {parse_timezone(env)}"
+
+
 def check_reject_policy(environ: Mapping[str, str] | None = None) -> str:
     """`MEETUP_REJECT_WARN_RATE` / `MEETUP_REJECT_BLOCK_RATE`."""
-    env = _env(environ)
-    if not _region_parses(env):  # the policy's module builds the partitions (time zone)
-        return REGION_FIRST
-    from meetup_pipeline.assets import chosen_dagster_features
-
-    with chosen_dagster_features():  # the module declares the check's spec too
-        from meetup_pipeline.assets.reject_rate import RejectPolicy
-    policy = RejectPolicy.from_env(env)
+    policy = RejectPolicySettings.from_environ(_env(environ)).policy()
     return f"warn above {policy.warn_rate:.1%}, block above {policy.block_rate:.1%} rejected"
 
 
 def check_dashboard(environ: Mapping[str, str] | None = None) -> str:
     """The cap on the dashboard's event rows (`MEETUP_DASHBOARD_MAX_EVENTS`)."""
-    from meetup_pipeline.dashboard.queries import max_events_from_env
-
-    return f"at most {max_events_from_env(_env(environ)):,} past events on the page"
+    cap = DashboardSettings.from_environ(_env(environ)).event_cap()
+    return f"at most {cap:,} past events on the page"
 
 
 def check_log_level(environ: Mapping[str, str] | None = None) -> str:
     """`MEETUP_LOG_LEVEL`, the run console's level."""
-    from meetup_pipeline.console import parse_log_level
-
     return parse_log_level(_env(environ))
 
 
 def check_webhook(environ: Mapping[str, str] | None = None) -> str:
     """Whether failure alerts are posted; the URL itself is a secret and never shown."""
-    raw = _env(environ).get(WEBHOOK_ENV, "").strip()
-    if not raw:
+    url = AlertSettings.from_environ(_env(environ)).webhook()
+    if url is None:
         return "not set (failure alerts are only logged)"
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(
-            f"{WEBHOOK_ENV} is not an http(s) URL: set it to the webhook's full URL, or "
-            "unset it to only log failure alerts."
-        )
-    return f"set ({parts.scheme} URL, not shown)"
+    return f"set ({urlsplit(url).scheme} URL, not shown)"
 
 
 def check_warehouse_url(environ: Mapping[str, str] | None = None) -> str:
@@ -176,6 +168,7 @@ SETTINGS: list[tuple[str, Check]] = [
     ("Meetup source", check_meetup_settings),
     ("Sandbox settings", check_sandbox_settings),
     ("Warehouse URL", check_warehouse_url),
+    ("Schedule", check_schedule),
     ("Reject policy", check_reject_policy),
     ("Dashboard", check_dashboard),
     ("Log level", check_log_level),

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from meetup_pipeline.dashboard.model import Headline, headline, shape, title_for
 from meetup_pipeline.dashboard.queries import fetch, snapshot
 from meetup_pipeline.dashboard.render import dashboard_chunks, render_empty
-from meetup_pipeline.settings import meetup_home, region
+from meetup_pipeline.settings.dashboard import DashboardSettings
+from meetup_pipeline.settings.home import meetup_home
+from meetup_pipeline.settings.region import Region, parse_region
 
 EMPTY_REASON = "The warehouse has no past events in its marts yet."
 
@@ -98,17 +100,22 @@ def build_dashboard(
     now: datetime | None = None,
     max_events: int | None = None,
     upcoming_note: str | None = None,
+    where: Region | None = None,
 ) -> BuildResult:
     """Read the marts and write the dashboard (or the "no data" page) to `output`.
 
-    `max_events` caps the page's event rows (default: `MEETUP_DASHBOARD_MAX_EVENTS`);
+    `max_events` caps the page's event rows and `where` is the region; the asset passes
+    both from its resources, other callers (the CLI, tests) get them from the environment
+    (`MEETUP_DASHBOARD_MAX_EVENTS`, the region's variables).
     `upcoming_note` is shown on the upcoming list (it says when the list is stale).
     """
     now = now or datetime.now(UTC)
-    where = region()
+    where = where or parse_region()
+    if max_events is None:
+        max_events = DashboardSettings.from_environ().event_cap()
     path = output or default_output()
     with snapshot(engine) as conn:
-        rows = fetch(conn, now, max_events)
+        rows = fetch(conn, now, max_events, where.pro_network)
         page = (
             render_empty(EMPTY_REASON, title_for(where))
             if rows is None

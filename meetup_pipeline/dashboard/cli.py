@@ -6,7 +6,6 @@ local files specially; the page itself needs nothing from the server but its own
 
 import argparse
 import http.server
-import os
 import sys
 import urllib.parse
 from http import HTTPStatus
@@ -41,11 +40,11 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
 def build(output: Path | None) -> Path:
     """Regenerate the page from the configured warehouse (MEETUP_WAREHOUSE_URL or embedded)."""
     from meetup_pipeline.dashboard.build import build_dashboard
-    from meetup_pipeline.dashboard.queries import MAX_EVENTS_VAR
+    from meetup_pipeline.settings.dashboard import MAX_EVENTS_VAR
+    from meetup_pipeline.settings.env import value
     from meetup_pipeline.warehouse.resource import Warehouse
 
-    url = os.environ.get("MEETUP_WAREHOUSE_URL", "").strip() or None
-    warehouse = Warehouse(url=url)
+    warehouse = Warehouse(url=value("MEETUP_WAREHOUSE_URL") or None)
     result = build_dashboard(warehouse.get_engine(), output)
     print(f"Dashboard written to {result.path} ({result.bytes:,} bytes)")
     h = result.headline

@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetup_pipeline.dashboard.basemap import basemap, view_box
-from meetup_pipeline.dashboard.network import apply_network
+from meetup_pipeline.dashboard.network import apply_network, network_name
 from meetup_pipeline.dashboard.queries import MartRows
 from meetup_pipeline.dashboard.text import safe_url, tokenize_titles
-from meetup_pipeline.settings import LOCAL_TIMEZONE, Region, region
+from meetup_pipeline.settings.region import Region
 
 MODES = ("In person", "Online", "Hybrid")
 UNKNOWN_CITY = "Unknown"
@@ -89,8 +89,9 @@ def shape(
 ) -> dict[str, Any]:
     """The JSON payload the page's script reads; `rows.events` is consumed once, streaming.
 
-    `upcoming_note` says the upcoming list is stale (its last refresh failed)."""
-    where = where or region()
+    `where` is the region (default: the Bay Area default's); `upcoming_note` says the
+    upcoming list is stale (its last refresh failed)."""
+    where = where or Region()
     group_pos = {g["group_key"]: i for i, g in enumerate(rows.groups)}
     groups = list(rows.groups)
     unknown_group = len(groups)
@@ -142,11 +143,11 @@ def shape(
     unmapped = sum(n for key, n in venue_uses.items() if key not in mappable)
     shown = rows.shown
     payload = {
-        "generated": rows.now.astimezone(ZoneInfo(LOCAL_TIMEZONE)).strftime("%Y-%m-%d %H:%M %Z"),
+        "generated": rows.now.astimezone(ZoneInfo(where.timezone)).strftime("%Y-%m-%d %H:%M %Z"),
         "region": {
             "name": where.region_name,
             "title": title_for(where),
-            "timezone": LOCAL_TIMEZONE,
+            "timezone": where.timezone,
         },
         "months": months,
         "modes": list(MODES),
@@ -179,7 +180,8 @@ def shape(
         "outline": None,
     }
     if rows.network is not None:
-        apply_network(payload, rows.network, groups)
+        name = network_name(where.region_name if where.named else None, where.pro_network)
+        apply_network(payload, rows.network, groups, name)
     else:
         payload["outline"] = basemap(
             view_box(

@@ -18,7 +18,6 @@ event's local date, events in the last 12 months, and dormancy: no event in the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,7 +30,6 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from meetup_pipeline.dashboard.worldmap import world_map
 from meetup_pipeline.tables import marts
 
-PRO_NETWORK_VAR = "MEETUP_PRO_NETWORK"
 DORMANT_MONTHS = 6
 """A chapter with no event in this many months is dormant (R-Ladies' own rule of thumb
 for an inactive chapter is about half a year)."""
@@ -94,10 +92,9 @@ def spread(conn: sa.Connection) -> tuple[int, int]:
     return int(countries), clocks(zones)
 
 
-def is_network(countries: int, zones: int, environ: Mapping[str, str] | None = None) -> bool:
+def is_network(countries: int, zones: int, pro_network: str | None = None) -> bool:
     """The module's rule: more than one country or clock, or a Pro network source."""
-    env = os.environ if environ is None else environ
-    return countries > 1 or zones > 1 or bool(env.get(PRO_NETWORK_VAR, "").strip())
+    return countries > 1 or zones > 1 or bool((pro_network or "").strip())
 
 
 def _history() -> sa.ColumnElement[bool]:
@@ -105,13 +102,15 @@ def _history() -> sa.ColumnElement[bool]:
     return sa.and_(f.c.status != "CANCELLED", f.c.starts_at < sa.bindparam("now"))
 
 
-def fetch_network(conn: sa.Connection, now: datetime, present: set[str]) -> NetworkRows | None:
+def fetch_network(
+    conn: sa.Connection, now: datetime, present: set[str], pro_network: str | None = None
+) -> NetworkRows | None:
     """The chapters' figures, or None when the warehouse holds a region, not a network."""
     g, f, s = marts.dim_group, marts.fact_events, marts.fact_group_snapshots
     if g.name not in present:
         return None
     countries, zones = spread(conn)
-    if not is_network(countries, zones):
+    if not is_network(countries, zones, pro_network):
         return None
     year_ago = now - timedelta(days=GROWTH_DAYS)
     dormant_since = months_before(now, DORMANT_MONTHS)
@@ -201,19 +200,23 @@ def _point(c: Mapping[str, Any]) -> tuple[float, float] | None:
     return None if lat == 0 and lon == 0 else (float(lon), float(lat))
 
 
-def network_name(environ: Mapping[str, str] | None = None) -> str:
+def network_name(region_name: str | None, pro_network: str | None) -> str:
     """`MEETUP_REGION_NAME` when set, else the Pro network's urlname, else a plain name."""
-    env = os.environ if environ is None else environ
-    for var in ("MEETUP_REGION_NAME", PRO_NETWORK_VAR):
-        if name := " ".join(env.get(var, "").split()):
+    for given in (region_name, pro_network):
+        if name := " ".join((given or "").split()):
             return name
     return "Meetup network"
 
 
-def apply_network(payload: dict[str, Any], net: NetworkRows, groups: list[dict[str, Any]]) -> None:
-    """Turn a region's payload into a network's: chapters, world map, name, no venue map."""
+def apply_network(
+    payload: dict[str, Any],
+    net: NetworkRows,
+    groups: list[dict[str, Any]],
+    name: str = "Meetup network",
+) -> None:
+    """Turn a region's payload into a network's: chapters, world map, `name` (see
+    `network_name`), no venue map."""
     network = shape_network(net, groups)
-    name = network_name()
     payload["network"] = network
     payload["region"] = {**payload["region"], "name": name, "title": name}
     payload["outline"] = {"land": [], "lines": [], "credits": network["map"]["credits"]}

@@ -11,7 +11,6 @@ Tables may be missing (nothing materialized yet); that is a normal state, answer
 """
 
 import contextlib
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,15 +20,10 @@ import sqlalchemy as sa
 
 from meetup_pipeline.dashboard import network
 from meetup_pipeline.dashboard.network import NetworkRows, fetch_network
-from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.dashboard import DEFAULT_MAX_EVENTS
 from meetup_pipeline.tables import marts
 
 UPCOMING_LIMIT = 200
-MAX_EVENTS_VAR = "MEETUP_DASHBOARD_MAX_EVENTS"
-DEFAULT_MAX_EVENTS = 75_000
-"""About 4 MB of page (ten years of the 10x sandbox world: 53 bytes an event), inside the
-issue-7 budget of 5 MB drawn in under 2 s."""
-MIN_MAX_EVENTS = 100
 STREAM_BATCH = 5_000
 
 TABLES_READ: tuple[sa.Table, ...] = tuple(
@@ -45,23 +39,6 @@ TABLES_READ: tuple[sa.Table, ...] = tuple(
 )
 """Every mart the page's queries read: the dashboard asset's deps are these, and
 `pipeline/test_sql_deps.py` checks them against the SQL a build runs."""
-
-
-def max_events_from_env(environ: Mapping[str, str] | None = None) -> int:
-    """The cap on the page's event rows, or `SettingsError` naming the variable."""
-    raw = (os.environ if environ is None else environ).get(MAX_EVENTS_VAR, "").strip()
-    if not raw:
-        return DEFAULT_MAX_EVENTS
-    try:
-        value = int(raw.replace("_", ""))
-    except ValueError:
-        value = 0
-    if value < MIN_MAX_EVENTS:
-        raise SettingsError(
-            f"{MAX_EVENTS_VAR}={raw!r} is not a whole number of at least {MIN_MAX_EVENTS:,} "
-            f"(default {DEFAULT_MAX_EVENTS:,}): fix it, or unset it for the default."
-        )
-    return value
 
 
 @dataclass(frozen=True)
@@ -253,9 +230,15 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def fetch(
-    bind: sa.Engine | sa.Connection, now: datetime, max_events: int | None = None
+    bind: sa.Engine | sa.Connection,
+    now: datetime,
+    max_events: int | None = None,
+    pro_network: str | None = None,
 ) -> MartRows | None:
     """The marts' rows for the page, or None when there are no past events to show.
+
+    `max_events` caps the event rows (default 75,000, `DashboardSettings`); a `pro_network`
+    source makes the page a network's (`network.is_network`).
 
     With a connection (see `snapshot`), `events` streams from it, so iterate them before
     it closes; with an engine, every part reads on its own connection.
@@ -267,7 +250,7 @@ def fetch(
         present = _present(conn)
         if f.name not in present:
             return None
-        limit = max_events_from_env() if max_events is None else max_events
+        limit = DEFAULT_MAX_EVENTS if max_events is None else max_events
         summary = _summary(conn, now, with_groups=g.name in present)
         if summary is None:
             return None
@@ -317,6 +300,6 @@ def fetch(
                 .limit(UPCOMING_LIMIT)
             )
             upcoming = _rows(conn, stmt, params)
-        network = fetch_network(conn, now, present)
+        network = fetch_network(conn, now, present, pro_network)
     events = StreamedEvents(bind, now, shown)
     return MartRows(groups, venues, events, upcoming, cancelled, now, summary, shown, network)

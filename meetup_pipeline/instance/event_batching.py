@@ -5,13 +5,12 @@ by one, each costs two connections, an INSERT, a NOTIFY and an `asset_keys` upse
 27 ms on a loaded 2-core machine: 10 s per asset for one year); batched, a partition
 range's events go in one INSERT. Dagster reads the batch size only from the
 `DAGSTER_EVENT_BATCH_SIZE` variable, at write time, in the process that writes, so the
-storage that the instance config names sets it for its own process when it is built (not
-at import). An explicit value in the environment wins; 0 turns batching off.
+event-log storage's factory gives it to its own process (`instance/startup.py`), never an
+import. An explicit value in the environment wins; 0 turns batching off.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +30,6 @@ EVENT_BATCH_SIZE_FIELD = Field(
 )
 
 
-def apply_event_batch_size(config_value: Mapping[str, Any]) -> None:
-    """Give this process the configured batch size unless its environment sets one."""
-    size = int(config_value.get("event_batch_size", DEFAULT_EVENT_BATCH_SIZE))
-    os.environ.setdefault(BATCH_SIZE_ENV, str(size))
+def batch_size(config_value: Mapping[str, Any]) -> int:
+    """The configured batch size (`instance/startup.py` gives it to the process)."""
+    return int(config_value.get("event_batch_size", DEFAULT_EVENT_BATCH_SIZE))

@@ -54,7 +54,8 @@ from meetup_pipeline.dagster_private import (
     SqlEventLogStorageTable,
     UserConfigSchema,
 )
-from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD, apply_event_batch_size
+from meetup_pipeline.instance import startup
+from meetup_pipeline.instance.event_batching import EVENT_BATCH_SIZE_FIELD
 
 CHUNK = 1000
 PLACEHOLDER = "meetup-planned-partition-placeholder-0c5e"
@@ -241,7 +242,7 @@ class BulkPostgresEventLogStorage(BulkPlannedEventsMixin, PostgresEventLogStorag
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
     ) -> BulkPostgresEventLogStorage:
-        apply_event_batch_size(config_value)
+        startup.set_event_batch_size(config_value)
         storage = cls(
             inst_data=inst_data,
             postgres_url=pg_url_from_config(config_value),

@@ -27,9 +27,7 @@ processes) holds only these options, never a URL or a password.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,16 +48,15 @@ from meetup_pipeline.dagster_private import (
     LocalArtifactStorage,
     LocalComputeLogManager,
 )
-from meetup_pipeline.instance import quiet_dagster_notices
-from meetup_pipeline.instance.event_batching import apply_event_batch_size
+from meetup_pipeline.instance import startup
 from meetup_pipeline.instance.planned_events import (
     EVENT_LOG_FIELDS,
     BulkPlannedEventsMixin,
 )
 from meetup_pipeline.instance.recovery import RunWorker
 from meetup_pipeline.redaction import mask
-from meetup_pipeline.settings import meetup_home
-from meetup_pipeline.warehouse import embedded
+from meetup_pipeline.settings import env as settings_env
+from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.warehouse.disk import DiskFullError, name_full_disk_on
 
 log = logging.getLogger(__name__)
@@ -167,35 +164,31 @@ def _from_parts(environ: Mapping[str, str]) -> StorageTarget:
     )
 
 
-def _embedded(database: str) -> StorageTarget:
-    home = meetup_home()
-    pgdata = home / "pgdata"
-    if embedded.running_server(pgdata) is None:
-        # The first thing a user sees: a server start takes seconds (initdb: tens of seconds)
-        # before Dagster prints anything, and the server keeps running after this process.
-        print(
-            f"Starting the embedded PostgreSQL server in {pgdata} (Dagster's storage and the "
-            "warehouse); it keeps running after this command: stop it with "
-            "`meetup-pipeline warehouse stop`.",
-            file=sys.stderr,
-            flush=True,
-        )
+@dataclass(frozen=True)
+class EmbeddedStorage:
+    """No storage variable is set: the embedded server in `pgdata`, which the storage's
+    factory starts (`instance/startup.py`); resolving it starts nothing."""
+
+    pgdata: Path
+    database: str
+
+
+def start_embedded(choice: EmbeddedStorage) -> StorageTarget:
+    """Start the embedded server (the one place, `startup`) and pin the home for children."""
     try:
-        server = embedded.ensure_server(pgdata, databases=(database,))
+        server = startup.start_embedded_server(choice.pgdata, choice.database)
     except DiskFullError as exc:
         raise StorageConfigError(f"Dagster storage: {exc}") from None
     except Exception as exc:
         raise StorageConfigError(
-            f"Dagster storage: the embedded PostgreSQL server in {pgdata} did not start "
+            f"Dagster storage: the embedded PostgreSQL server in {choice.pgdata} did not start "
             f"({exc}). Set MEETUP_HOME to another directory, or {STORAGE_URL_ENV} to an "
             "external server."
         ) from None
-    # Pin the home for child processes (webserver, daemon, code servers, run workers): they
-    # must all find this same server even if one of them runs from another directory.
-    os.environ.setdefault("MEETUP_HOME", str(home))
+    startup.pin_home(choice.pgdata.parent)
     return StorageTarget(
-        url=server.url(database, driver="psycopg2").render_as_string(hide_password=False),
-        source=f"the embedded PostgreSQL server in {pgdata}",
+        url=server.url(choice.database, driver="psycopg2").render_as_string(hide_password=False),
+        source=f"the embedded PostgreSQL server in {choice.pgdata}",
         variable=None,
     )
 
@@ -205,9 +198,9 @@ def resolve_storage(
     *,
     embedded_fallback: bool = True,
     embedded_database: str = EMBEDDED_DATABASE,
-) -> StorageTarget:
+) -> StorageTarget | EmbeddedStorage:
     """Which PostgreSQL server holds Dagster's storage; see the module docstring."""
-    environ = os.environ if environ is None else environ
+    environ = settings_env.environ(environ)
     raw_url = environ.get(STORAGE_URL_ENV, "").strip()
     if raw_url:
         return StorageTarget(
@@ -223,7 +216,7 @@ def resolve_storage(
             f"{_URL_EXAMPLE}) or {PG_HOST_ENV}, {PG_USER_ENV}, {PG_PASSWORD_ENV} and "
             f"{PG_DB_ENV}. This instance config does not start an embedded server."
         )
-    return _embedded(embedded_database)
+    return EmbeddedStorage(meetup_home() / "pgdata", embedded_database)
 
 
 def _reason(exc: BaseException, password: str | None) -> str:
@@ -284,16 +277,17 @@ STORAGE_CONFIG_SCHEMA = {
 
 
 def storage_url_from_config(config_value: Mapping[str, Any]) -> str:
-    """Resolve and check the server for one storage class's `config_value`."""
-    target = resolve_storage(
+    """Resolve, start if embedded, and check the server for one storage's `config_value`."""
+    choice = resolve_storage(
         embedded_fallback=config_value.get("embedded_fallback", True),
         embedded_database=config_value.get("embedded_database", EMBEDDED_DATABASE),
     )
+    target = start_embedded(choice) if isinstance(choice, EmbeddedStorage) else choice
     check_connection(target)
     url = make_url(target.url)
     where = (
-        str(meetup_home() / "pgdata")
-        if target.variable is None
+        str(choice.pgdata)
+        if isinstance(choice, EmbeddedStorage)
         else f"the data directory of Dagster's PostgreSQL server at {url.host or 'localhost'}"
     )
     name_full_disk_on(url, where, StorageDiskFullError)
@@ -355,8 +349,8 @@ class MeetupEventLogStorage(_ResolvedServer, BulkPlannedEventsMixin, PostgresEve
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
     ) -> Any:
-        apply_event_batch_size(config_value)
-        quiet_dagster_notices()
+        startup.set_event_batch_size(config_value)
+        startup.quiet_dagster_notices()
         storage = super().from_config_value(inst_data, config_value)
         storage.bulk_planned_events = config_value.get("bulk_planned_events", True)
         return storage

@@ -2,7 +2,7 @@
 
 This resource always talks to an API over HTTP (Meetup's, or any server given by
 ``MEETUP_API_URL``). Which source a deployment uses is the wiring's choice
-(``meetup_pipeline/resources.py``): with neither credentials nor a URL it wires a subclass
+(``meetup_pipeline/defs/resources.py``): with neither credentials nor a URL it wires a subclass
 that serves requests from the in-process sandbox. A subclass changes the source through
 the hooks ``source``, ``default_url``, ``default_transport`` and ``default_budget``.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import os
 from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -370,17 +369,6 @@ class MeetupResource(dg.ConfigurableResource):
     def extract_window(self, start: datetime, end: datetime) -> Extraction:
         """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""
         return _run_sync(self.aextract_window(start, end))
-
-
-def meetup_settings_from_env() -> dict[str, Any]:
-    """The ``MEETUP_*`` variables that are set, as ``dg.EnvVar`` fields of the resource.
-
-    Unset variables are left out, so Dagster never fails on a missing optional variable;
-    the values are resolved by Dagster at run time and never copied into the definitions.
-    """
-    return {
-        field: dg.EnvVar(var) for field, var in ENV_VARS.items() if os.environ.get(var, "").strip()
-    }
 
 
 def wants_sandbox(settings: dict[str, Any]) -> bool:

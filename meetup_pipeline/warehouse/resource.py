@@ -7,7 +7,6 @@ would reconnect for every asset.
 """
 
 import logging
-import os
 import threading
 
 import dagster as dg
@@ -17,7 +16,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from meetup_pipeline.redaction import mask
-from meetup_pipeline.settings import meetup_home
+from meetup_pipeline.settings.env import env_vars
+from meetup_pipeline.settings.home import meetup_home
 from meetup_pipeline.warehouse import disk
 from meetup_pipeline.warehouse.embedded import ensure_server
 
@@ -71,8 +71,31 @@ def engine_for(url: URL) -> Engine:
                 # a blackholed host fails in seconds instead of hanging the run
                 connect_args={"connect_timeout": 10},
             )
+            sa.event.listen(engine, "connect", _end_statements_of_a_gone_client)
             _ENGINES[key] = engine
     return engine
+
+
+CLIENT_CHECK_INTERVAL_MS = 1000
+"""How often a running statement asks whether its client is still there (PostgreSQL 14+)."""
+
+
+def _end_statements_of_a_gone_client(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    """A statement ends within a second of its process exiting (Ctrl-C, SIGTERM, kill -9).
+
+    Dagster turns Ctrl-C into `DagsterExecutionInterruptedError`, which psycopg does not
+    treat as an interrupt, so it leaves the statement running; by default PostgreSQL only
+    notices a gone client when it next writes to it. A long `INSERT ... SELECT` (or one
+    waiting for a lock) then went on for minutes after the run had ended, holding its locks
+    against the next run.
+    """
+    if dbapi_conn.info.server_version >= 140000:
+        with dbapi_conn.cursor() as cur:
+            cur.execute(
+                "SELECT set_config('client_connection_check_interval', %s, false)",
+                (str(CLIENT_CHECK_INTERVAL_MS),),
+            )
+        dbapi_conn.commit()
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -141,6 +164,4 @@ class Warehouse(dg.ConfigurableResource):
 
 def warehouse_from_env() -> Warehouse:
     """The resource as Definitions wire it: the URL through EnvVar only when it is set."""
-    if os.environ.get("MEETUP_WAREHOUSE_URL", "").strip():
-        return Warehouse(url=dg.EnvVar("MEETUP_WAREHOUSE_URL"))
-    return Warehouse()
+    return Warehouse(**env_vars({"url": "MEETUP_WAREHOUSE_URL"}))

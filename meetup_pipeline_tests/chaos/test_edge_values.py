@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.raw import land_window
-from meetup_pipeline.assets.sql_asset import sql_params
+from meetup_pipeline.defs.assets.raw import land_window
+from meetup_pipeline.defs.assets.sql_asset import sql_params
 from meetup_pipeline.meetup.client import _parse
 from meetup_pipeline.meetup.models import Event, Fetched, Group, Reject
 from meetup_pipeline.sql import load_sql

@@ -17,14 +17,9 @@ from sqlalchemy.engine import URL
 from meetup_pipeline import preflight
 from meetup_pipeline.dashboard.build import build_dashboard
 from meetup_pipeline.dashboard.model import shape
-from meetup_pipeline.dashboard.queries import (
-    DEFAULT_MAX_EVENTS,
-    MAX_EVENTS_VAR,
-    fetch,
-    max_events_from_env,
-    snapshot,
-)
+from meetup_pipeline.dashboard.queries import fetch, snapshot
 from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.dashboard import DEFAULT_MAX_EVENTS, MAX_EVENTS_VAR, DashboardSettings
 from meetup_pipeline_tests.dashboard import marts_data
 from meetup_pipeline_tests.dashboard.marts_data import NOW
 
@@ -92,15 +87,15 @@ def test_one_month_over_the_cap_keeps_its_newest_events(engine: sa.Engine) -> No
 @pytest.mark.parametrize("raw", ["abc", "0", "-5", "99", "1e6", "12.5"])
 def test_a_bad_cap_is_a_clear_settings_error(raw: str) -> None:
     with pytest.raises(SettingsError, match=MAX_EVENTS_VAR) as info:
-        max_events_from_env({MAX_EVENTS_VAR: raw})
+        DashboardSettings.from_environ({MAX_EVENTS_VAR: raw}).event_cap()
     assert repr(raw) in str(info.value)
     with pytest.raises(SettingsError, match=MAX_EVENTS_VAR):
         preflight.check_dashboard({MAX_EVENTS_VAR: raw})
 
 
 def test_the_cap_reads_from_the_environment() -> None:
-    assert max_events_from_env({}) == DEFAULT_MAX_EVENTS
-    assert max_events_from_env({MAX_EVENTS_VAR: " 250_000 "}) == 250_000
+    assert DashboardSettings.from_environ({}).event_cap() == DEFAULT_MAX_EVENTS
+    assert DashboardSettings.from_environ({MAX_EVENTS_VAR: " 250_000 "}).event_cap() == 250_000
     assert "250,000" in preflight.check_dashboard({MAX_EVENTS_VAR: "250000"})
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from meetup_pipeline.dashboard.model import shape
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.render import render_dashboard
-from meetup_pipeline.settings import Region
+from meetup_pipeline.settings.region import Region
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
 from meetup_pipeline_tests.dashboard import marts_data

@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.dashboard import dashboard
 from meetup_pipeline.dashboard import cli
 from meetup_pipeline.dashboard.build import build_dashboard, write_atomically
 from meetup_pipeline.dashboard.model import shape
@@ -25,6 +24,8 @@ from meetup_pipeline.dashboard.outline import NOTICE, load_outline
 from meetup_pipeline.dashboard.queries import fetch
 from meetup_pipeline.dashboard.render import json_for_html
 from meetup_pipeline.dashboard.text import safe_url, tokenize
+from meetup_pipeline.defs.assets.dashboard import dashboard
+from meetup_pipeline.defs.resources import settings_resources
 from meetup_pipeline.tables import marts
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.resource import Warehouse
@@ -121,7 +122,9 @@ def test_asset_materializes_the_page_with_metadata(warehouse_url: URL) -> None:
     fx = marts_data.fill(engine, now)
     engine.dispose()
     url = warehouse_url.render_as_string(hide_password=False)
-    result = dg.materialize([dashboard], resources={"warehouse": Warehouse(url=url)})
+    result = dg.materialize(
+        [dashboard], resources={"warehouse": Warehouse(url=url), **settings_resources()}
+    )
     assert result.success
     meta = result.asset_materializations_for_node("dashboard")[0].metadata
     path = Path(meta["path"].value)
@@ -134,9 +137,49 @@ def test_asset_materializes_the_page_with_metadata(warehouse_url: URL) -> None:
     assert XSS_TITLE not in page and "Content-Security-Policy" in page
 
 
+def test_a_run_overrides_the_dashboard_settings(
+    warehouse_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap and the region's name are resources: the environment's values are what the
+    code location wires (`dg.EnvVar`), and a run's config overrides them."""
+    fx = marts_data.fill(sa.create_engine(warehouse_url), datetime.now(UTC))
+    assert len(fx.history) > 100
+    monkeypatch.setenv("MEETUP_DASHBOARD_MAX_EVENTS", "100")
+    monkeypatch.setenv("MEETUP_REGION_NAME", "Env Region")
+    url = warehouse_url.render_as_string(hide_password=False)
+    resources = {"warehouse": Warehouse(url=url), **settings_resources()}
+    from_env = dg.materialize([dashboard], resources=resources)
+    meta = from_env.asset_materializations_for_node("dashboard")[0].metadata
+    assert meta["events_on_page"].value <= 100 < meta["events"].value
+    assert "Env Region" in Path(meta["path"].value).read_text()
+
+    run_config = {
+        "resources": {
+            "dashboard_settings": {"config": {"max_events": "100000"}},
+            "region": {"config": {"region_name": "Run Region"}},
+        }
+    }
+    overridden = dg.materialize([dashboard], resources=resources, run_config=run_config)
+    meta = overridden.asset_materializations_for_node("dashboard")[0].metadata
+    assert meta["events_on_page"].value == meta["events"].value == len(fx.history)
+    page = Path(meta["path"].value).read_text()
+    assert "Run Region" in page and "Env Region" not in page
+
+    bad = {"resources": {"dashboard_settings": {"config": {"max_events": "lots"}}}}
+    failed = dg.materialize([dashboard], resources=resources, run_config=bad, raise_on_error=False)
+    (failure,) = failed.get_step_failure_events()
+    error = failure.step_failure_data.error
+    assert error is not None and error.cause is not None  # the step's error wraps the setting's
+    assert error.cause.message.startswith(
+        "meetup_pipeline.settings.SettingsError: MEETUP_DASHBOARD_MAX_EVENTS='lots' is not"
+    )
+
+
 def test_asset_on_an_empty_warehouse_writes_the_no_data_page(warehouse_url: URL) -> None:
     url = warehouse_url.render_as_string(hide_password=False)
-    result = dg.materialize([dashboard], resources={"warehouse": Warehouse(url=url)})
+    result = dg.materialize(
+        [dashboard], resources={"warehouse": Warehouse(url=url), **settings_resources()}
+    )
     meta = result.asset_materializations_for_node("dashboard")[0].metadata
     assert meta["events"].value == 0 and "No data" in meta["summary"].value
     assert 'data-state="empty"' in Path(meta["path"].value).read_text()

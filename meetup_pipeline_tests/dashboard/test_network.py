@@ -18,7 +18,7 @@ from meetup_pipeline.dashboard.worldmap import (
     projected_land,
     world_map,
 )
-from meetup_pipeline.settings import Region
+from meetup_pipeline.settings.region import Region
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database
 from meetup_pipeline_tests.dashboard import marts_data, network_data
@@ -47,11 +47,11 @@ def _payload(engine: sa.Engine, max_events: int | None = None) -> dict[str, Any]
 
 
 def test_the_rule_tells_a_network_from_a_region() -> None:
-    assert not is_network(1, 1, {})
-    assert not is_network(0, 0, {})
-    assert is_network(2, 1, {}) and is_network(1, 2, {})
-    assert is_network(1, 1, {"MEETUP_PRO_NETWORK": "rladies"})
-    assert not is_network(1, 1, {"MEETUP_PRO_NETWORK": " "})
+    assert not is_network(1, 1)
+    assert not is_network(0, 0)
+    assert is_network(2, 1) and is_network(1, 2)
+    assert is_network(1, 1, "rladies")  # MEETUP_PRO_NETWORK, through the region
+    assert not is_network(1, 1, " ")
 
 
 def test_zones_that_keep_the_same_time_are_one_clock() -> None:

@@ -20,7 +20,6 @@ from packaging.utils import canonicalize_name
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = [
     "dagster.yaml",
-    "workspace.yaml",
     "docker-compose.yml",
     "deploy/dagster.yaml",
     "deploy/workspace.yaml",
@@ -260,8 +259,3 @@ def test_helm_values_sketch() -> None:
     limits = values["concurrency"]["runs"]
     (backfill,) = limits["tagConcurrencyLimits"]
     assert backfill["limit"] < limits["maxConcurrentRuns"]
-
-
-def test_local_workspace_loads_the_definitions_module() -> None:
-    (entry,) = load("workspace.yaml")["load_from"]
-    assert entry["python_module"]["module_name"] == "meetup_pipeline.definitions"

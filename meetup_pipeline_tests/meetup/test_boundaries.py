@@ -54,3 +54,18 @@ def test_the_relative_import_resolver_sees_a_sandbox_import(tmp_path: Path) -> N
     probe = tmp_path / "probe.py"
     probe.write_text("from ..sandbox.app import sandbox_transport\nimport httpx\n")
     assert "meetup_pipeline.sandbox.app" in imported_modules(probe)
+
+
+def test_the_warehouse_loads_no_client_module() -> None:
+    """Persistence knows no API: neither directly nor through the settings it reads."""
+    code = (
+        "import sys\n"
+        "import meetup_pipeline.warehouse.io_manager, meetup_pipeline.warehouse.resource\n"
+        "import meetup_pipeline.warehouse.writes, meetup_pipeline.warehouse.zones\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('meetup_pipeline.meetup'))\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stdout

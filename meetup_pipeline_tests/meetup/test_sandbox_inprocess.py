@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.meetup.errors import MeetupError, MeetupPaginationError
 from meetup_pipeline.meetup.models import Extraction
 from meetup_pipeline.meetup.resource import MeetupResource
-from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.sandbox import app as sandbox_app
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import (

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.raw import land_window
+from meetup_pipeline.defs.assets.raw import land_window
 from meetup_pipeline.meetup.errors import MeetupConfigError
 from meetup_pipeline.meetup.resource import MeetupResource
 from meetup_pipeline.sandbox.chapters import LEFT_AT

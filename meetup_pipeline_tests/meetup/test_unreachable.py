@@ -49,7 +49,7 @@ def test_the_in_process_sandbox_is_named_as_the_source_not_a_variable(
 ) -> None:
     """Every answer of the in-process sandbox dropped: the message names it and its
     faults, never MEETUP_API_URL (which is not set)."""
-    from meetup_pipeline.resources import SandboxMeetupResource
+    from meetup_pipeline.defs.resources import SandboxMeetupResource
 
     monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "drop=1.0")
     resource = SandboxMeetupResource(queries=["dating"], max_attempts=3)

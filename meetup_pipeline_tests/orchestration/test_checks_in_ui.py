@@ -77,9 +77,9 @@ def test_range_run_checks_show_passed_per_check_and_per_partition(
     assert status == "SUCCESS", ui.log_tail()
 
     every = _checks(ui, "fact_events") + _checks(ui, "raw_rejects")
-    # freshness_check (freshness.py) is about the wall clock, not the window, and is not a
-    # check of the range's partitions; a 2024 range with no schedule on long enough to be
-    # due is not late, so it passed too
+    # freshness_check (defs/checks/freshness.py) is about the wall clock, not the window,
+    # and is not a check of the range's partitions; a 2024 range with no schedule on long
+    # enough to be due is not late, so it passed too
     (fresh,) = [c for c in every if c["name"] == "freshness_check"]
     assert fresh["executionForLatestMaterialization"]["status"] == "SUCCEEDED", fresh
     checks = [c for c in every if c["name"] != "freshness_check"]

@@ -10,7 +10,7 @@ from dagster._core.instance import InstanceRef
 from dagster._core.instance.config import dagster_instance_config
 
 from meetup_pipeline.definitions import defs
-from meetup_pipeline.schedules import DAILY_RUN_PRIORITY, daily_run_tags
+from meetup_pipeline.defs.automation.schedules import DAILY_RUN_PRIORITY, daily_run_tags
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POOL = "meetup_api"

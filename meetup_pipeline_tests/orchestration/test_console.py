@@ -7,7 +7,8 @@ import dagster as dg
 import pytest
 import yaml
 
-from meetup_pipeline.console import LEVEL_ENV, label_check_steps
+from meetup_pipeline.console import label_check_steps
+from meetup_pipeline.settings.console import LEVEL_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-06-01")

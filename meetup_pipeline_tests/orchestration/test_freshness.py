@@ -29,9 +29,11 @@ from dagster._core.scheduler.instigation import (
 )
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
-from meetup_pipeline import freshness
 from meetup_pipeline.definitions import defs
-from meetup_pipeline.schedules import DAILY_CRON
+from meetup_pipeline.defs.alerts.freshness import freshness_alert
+from meetup_pipeline.defs.automation.schedules import DAILY_CRON
+from meetup_pipeline.defs.checks import freshness
+from meetup_pipeline.settings.alerts import AlertSettings
 from meetup_pipeline_tests.orchestration.test_sensors import (  # noqa: F401
     HOOK_PATH,
     Webhook,
@@ -133,8 +135,11 @@ def materialize_recent(instance: dg.DagsterInstance) -> None:
 
 
 def evaluate_alert(instance: dg.DagsterInstance, cursor: str | None) -> str | None:
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
-    freshness.freshness_alert(context)
+    alerts = AlertSettings.wired()  # as the code location wires it
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"alerts": alerts}
+    )
+    freshness_alert(context)
     return context.cursor
 
 

@@ -9,16 +9,16 @@ import sqlalchemy as sa
 from dagster._utils.schedules import cron_string_iterator
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.definitions import defs, make_definitions
-from meetup_pipeline.resources import SandboxMeetupResource
-from meetup_pipeline.schedules import (
+from meetup_pipeline.defs.automation.schedules import (
     DAILY_JOB_NAME,
     DAILY_RUN_PRIORITY,
     DAILY_SCHEDULE_NAME,
     daily_schedule,
     daily_window,
 )
+from meetup_pipeline.defs.resources import SandboxMeetupResource
+from meetup_pipeline.partitions import daily
 from meetup_pipeline.tables import marts
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.resource import Warehouse

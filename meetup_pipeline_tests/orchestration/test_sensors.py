@@ -12,22 +12,21 @@ import dagster as dg
 import pytest
 from sqlalchemy.engine import URL
 
-from meetup_pipeline import sensors
-from meetup_pipeline.assets.dashboard import dashboard
-from meetup_pipeline.assets.marts import upcoming_events
 from meetup_pipeline.definitions import defs, make_definitions
-from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.resources import SandboxMeetupResource
-from meetup_pipeline.schedules import DAILY_JOB_NAME
-from meetup_pipeline.sensors import (
+from meetup_pipeline.defs.alerts import webhook as alert_webhook
+from meetup_pipeline.defs.alerts.run_failure import run_failure_alert
+from meetup_pipeline.defs.alerts.webhook import post_alert, redact
+from meetup_pipeline.defs.assets.dashboard import dashboard
+from meetup_pipeline.defs.assets.marts import upcoming_events
+from meetup_pipeline.defs.automation.refresh import (
     REFRESH_INTERVAL_S,
-    WEBHOOK_ENV,
-    post_alert,
-    redact,
     refresh_bucket,
-    run_failure_alert,
     upcoming_events_refresh,
 )
+from meetup_pipeline.defs.automation.schedules import DAILY_JOB_NAME
+from meetup_pipeline.defs.resources import SandboxMeetupResource, settings_resources
+from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, AlertSettings
 from meetup_pipeline.warehouse.resource import Warehouse
 
 HOOK_PATH = "/services/T000/B000/hook-token-Do-Not-Log-93"
@@ -110,6 +109,7 @@ def alert_for(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
+        resources={"alerts": AlertSettings.wired()},  # as the code location wires it
     ).for_run_failure()
     run_failure_alert(context)
 
@@ -171,7 +171,7 @@ def test_unreachable_webhook_does_not_fail_the_tick_or_leak_the_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(WEBHOOK_ENV, closed_port_url)
-    monkeypatch.setattr(sensors, "WEBHOOK_RETRY_DELAY_S", 0.0)
+    monkeypatch.setattr(alert_webhook, "WEBHOOK_RETRY_DELAY_S", 0.0)
     instance, result = failed_run(RANGE)
     with caplog.at_level(logging.DEBUG):
         alert_for(instance, result)  # no exception
@@ -270,7 +270,11 @@ def test_refresh_includes_the_dashboard_when_the_location_has_it() -> None:
     with_dashboard = dg.Definitions(
         assets=[upcoming_events, dashboard],
         sensors=[upcoming_events_refresh],
-        resources={"meetup": SandboxMeetupResource(), "warehouse": Warehouse()},
+        resources={
+            "meetup": SandboxMeetupResource(),
+            "warehouse": Warehouse(),
+            **settings_resources(),
+        },
     )
     repo = with_dashboard.get_repository_def()
     job = repo.get_job(repo.get_sensor_def(upcoming_events_refresh.name).job_name)

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from meetup_pipeline.schedules import DAILY_JOB_NAME
+from meetup_pipeline.defs.automation.schedules import DAILY_JOB_NAME
 from meetup_pipeline.warehouse.embedded import stop_server
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline_tests.conftest import reachable_tempdir

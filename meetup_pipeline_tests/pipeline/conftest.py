@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.definitions import make_definitions, partitioned_assets
+from meetup_pipeline.definitions import make_definitions
+from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.meetup import MeetupResource
-from meetup_pipeline.resources import SandboxMeetupResource
 from meetup_pipeline.sandbox.world import build_world
 from meetup_pipeline.warehouse.resource import Warehouse
 
@@ -34,7 +34,8 @@ def runner_for(url: URL, meetup: MeetupResource | None = None) -> Runner:
     """Run every partitioned asset (and its checks) over a day or a range, in one run."""
     warehouse = Warehouse(url=url.render_as_string(hide_password=False))
     defs = make_definitions(warehouse, meetup or SandboxMeetupResource())
-    job = dg.define_asset_job("pipeline", selection=dg.AssetSelection.assets(*partitioned_assets))
+    partitioned = [a for a in defs.assets or [] if getattr(a, "partitions_def", None)]
+    job = dg.define_asset_job("pipeline", selection=dg.AssetSelection.assets(*partitioned))
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("pipeline")
 
     def run(start: str, end: str | None = None, raise_on_error: bool = True) -> Any:

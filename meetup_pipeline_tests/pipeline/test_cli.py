@@ -59,8 +59,8 @@ def test_readme_dg_launch_range_then_dagster_asset_materialize_day(home: Path) -
     assert "Materialized value" not in output
     assert " succeeded in " in output
     # the 5 data checks, upcoming_events' and both freshness checks pass: a 2024 window
-    # loaded by hand, with no schedule on, is not late (freshness.py); the check steps have
-    # readable names
+    # loaded by hand, with no schedule on, is not late (defs/checks/freshness.py); the check
+    # steps have readable names
     assert "checks: 8 passed, 0 failed\n" in output, output
     assert "fact_events: keys_resolve: done" in output, output
     assert "freshness_check_" not in output and "fact_events_fact_events" not in output

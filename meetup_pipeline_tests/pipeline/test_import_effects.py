@@ -11,7 +11,7 @@ before_httpx = list(logging.getLogger("httpx").filters)
 before_root = list(logging.getLogger().filters)
 import meetup_pipeline.definitions
 import meetup_pipeline.meetup.ratelimit as ratelimit
-import meetup_pipeline.sensors
+import meetup_pipeline.defs.alerts.webhook
 print(json.dumps({
     "warnings_added": [str(f) for f in warnings.filters if f not in before_warnings],
     "httpx_filters": len(logging.getLogger("httpx").filters) - len(before_httpx),

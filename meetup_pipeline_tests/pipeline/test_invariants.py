@@ -27,7 +27,7 @@ def test_a_window_is_complete_and_idempotent(engine: sa.Engine, warehouse_url: U
     assert result.success
     checks = result.get_asset_check_evaluations()
     failed = [c.asset_check_key.name for c in checks if not c.passed]
-    # a 2024 window loaded by hand, with no schedule on, is not late (freshness.py)
+    # a 2024 window loaded by hand, with no schedule on, is not late (defs/checks/freshness.py)
     assert set(failed) <= {"fact_events_row_count_anomaly"}, failed
     expected = oracle_event_ids(datetime(2024, 3, 8, tzinfo=LA), datetime(2024, 3, 13, tzinfo=LA))
     with engine.connect() as conn:
@@ -79,7 +79,7 @@ def test_a_failed_run_leaves_every_window_as_it_was(
     before = checksums(engine)
     # Every API call now fails: the extraction gives up, nothing downstream may change.
     monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "http_5xx=1.0")
-    from meetup_pipeline.resources import SandboxMeetupResource
+    from meetup_pipeline.defs.resources import SandboxMeetupResource
 
     failing = runner_for(warehouse_url, SandboxMeetupResource(max_attempts=2, deadline_s=20))
     result = failing("2024-02-13", "2024-02-15", raise_on_error=False)

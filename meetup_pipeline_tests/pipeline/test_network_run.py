@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.resources import SandboxMeetupResource
+from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import apply_table
 

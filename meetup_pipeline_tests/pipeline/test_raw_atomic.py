@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.assets.raw import Record, land_window
+from meetup_pipeline.defs.assets.raw import Record, land_window
 from meetup_pipeline.meetup.client import _parse
 from meetup_pipeline.meetup.models import Event, Group, Reject
 from meetup_pipeline.tables.raw import load_stage, raw_events, raw_groups, raw_rejects

@@ -9,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from meetup_pipeline.defs.resources import meetup_resource_from_env
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.preflight import PreflightError, check_region
-from meetup_pipeline.resources import meetup_resource_from_env
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.region import BAY_AREA, region_for
 from meetup_pipeline.sandbox.world import build_world
-from meetup_pipeline.settings import (
-    DEFAULT_CENTRE,
-    DEFAULT_QUERIES,
-    Region,
-    SettingsError,
-    parse_region,
-)
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.region import DEFAULT_CENTRE, DEFAULT_QUERIES, Region, parse_region
 
 BASE_WORLD = "9ec571ff55412589a5094a6fb525237e299299a2085df1bd9b337f29ee123f64"
 """Digest of the default sandbox world (seed 42, scale 1) before the regions existed."""
@@ -65,18 +60,12 @@ def test_defaults_are_the_bay_area_dating_search() -> None:
 
 
 def test_search_settings_reach_the_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    from meetup_pipeline import settings
-
     monkeypatch.setenv("MEETUP_SEARCH_LAT", "6.5244")
     monkeypatch.setenv("MEETUP_SEARCH_LON", "3.3792")
     monkeypatch.setenv("MEETUP_SEARCH_RADIUS_MILES", "20")
     monkeypatch.setenv("MEETUP_SEARCH_QUERIES", " tech , python,tech ,, data science")
     monkeypatch.setenv("MEETUP_SEARCH_TOPIC_CATEGORY", "34")
-    settings.region.cache_clear()
-    try:
-        resource = meetup_resource_from_env()
-    finally:
-        settings.region.cache_clear()
+    resource = meetup_resource_from_env()
     assert (resource.lat, resource.lon, resource.radius_miles) == (6.5244, 3.3792, 20.0)
     assert resource.queries == ["tech", "python", "data science"]
     assert resource.topic_category_id == "34"
@@ -112,7 +101,7 @@ def test_a_bad_value_is_one_line_naming_the_variable(env: dict[str, str], messag
 
 def test_a_bad_time_zone_stops_the_code_location_in_one_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import meetup_pipeline.assets.partitions"],
+        [sys.executable, "-c", "import meetup_pipeline.partitions"],
         env={"MEETUP_TIMEZONE": "Mars/Olympus_Mons", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -191,8 +180,8 @@ SCHEDULE_PROBE = """
 from datetime import datetime
 from zoneinfo import ZoneInfo
 import dagster as dg
-from meetup_pipeline.assets.partitions import daily
-from meetup_pipeline.schedules import daily_schedule, daily_window
+from meetup_pipeline.partitions import daily
+from meetup_pipeline.defs.automation.schedules import daily_schedule, daily_window
 instant = datetime(2024, 3, 31, 0, 30, tzinfo=ZoneInfo("Africa/Lagos"))
 with dg.partition_loading_context(effective_dt=instant):
     last = daily.get_last_partition_key()

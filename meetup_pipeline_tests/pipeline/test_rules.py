@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.sql_asset import sql_params
+from meetup_pipeline.defs.assets.sql_asset import sql_params
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, raw, staging
 from meetup_pipeline.warehouse.io_manager import write

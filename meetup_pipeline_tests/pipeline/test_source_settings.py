@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from meetup_pipeline import settings
+from meetup_pipeline.defs.resources import SandboxMeetupResource, meetup_resource_from_env
 from meetup_pipeline.preflight import PreflightError, check_region
-from meetup_pipeline.resources import SandboxMeetupResource, meetup_resource_from_env
-from meetup_pipeline.settings import DEFAULT_QUERIES, SettingsError, parse_region
+from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.settings.region import DEFAULT_QUERIES, parse_region
 
 
 def test_the_default_search_only_without_any_source() -> None:
@@ -55,12 +55,8 @@ def test_a_network_and_no_credentials_extract_the_sandbox_network(
     for var in ("MEETUP_API_URL", "MEETUP_ACCESS_TOKEN", "MEETUP_CLIENT_ID"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MEETUP_PRO_NETWORK", "rladies")
-    settings.region.cache_clear()
-    try:
-        meetup = meetup_resource_from_env()
-        assert "Pro network rladies" in check_region() and "keyword" not in check_region()
-    finally:
-        settings.region.cache_clear()
+    meetup = meetup_resource_from_env()
+    assert "Pro network rladies" in check_region() and "keyword" not in check_region()
     assert isinstance(meetup, SandboxMeetupResource)
     x = meetup.extract_window(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 8, tzinfo=UTC))
     assert len(x.groups) >= 40 and x.events

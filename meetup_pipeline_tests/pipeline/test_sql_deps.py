@@ -12,11 +12,11 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from meetup_pipeline.assets import raw
-from meetup_pipeline.assets.sql_asset import tables_read
 from meetup_pipeline.dashboard.build import build_dashboard
 from meetup_pipeline.dashboard.queries import TABLES_READ
 from meetup_pipeline.definitions import defs
+from meetup_pipeline.defs.assets import raw
+from meetup_pipeline.defs.assets.sql_asset import tables_read
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline_tests.conftest import create_database

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.raw import land_window, raw_meetup
-from meetup_pipeline.definitions import make_definitions, partitioned_assets
-from meetup_pipeline.resources import SandboxMeetupResource
+from meetup_pipeline.definitions import make_definitions
+from meetup_pipeline.defs.assets.raw import land_window, raw_meetup
+from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.warehouse.relations import Window
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline_tests.conftest import create_database
@@ -24,7 +24,8 @@ RANGE = {"dagster/asset_partition_range_start": FIRST, "dagster/asset_partition_
 
 def _downstream_of_raw(url: str) -> Any:
     defs = make_definitions(Warehouse(url=url), SandboxMeetupResource())
-    selection = dg.AssetSelection.assets(*partitioned_assets) - dg.AssetSelection.assets(raw_meetup)
+    partitioned = [a for a in defs.assets or [] if getattr(a, "partitions_def", None)]
+    selection = dg.AssetSelection.assets(*partitioned) - dg.AssetSelection.assets(raw_meetup)
     job = dg.define_asset_job("after_raw", selection=selection)
     return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("after_raw")
 

@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from meetup_pipeline.assets.marts import AS_OF_KEY, STALE_KEY
 from meetup_pipeline.dashboard.build import build_dashboard, default_output
 from meetup_pipeline.dashboard.queries import TABLES_READ
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.defs.assets.marts import AS_OF_KEY, STALE_KEY
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
+from meetup_pipeline.settings.dashboard import DashboardSettings
+from meetup_pipeline.settings.region import RegionSettings
 from meetup_pipeline.warehouse.resource import Warehouse
 
 
@@ -28,11 +30,22 @@ from meetup_pipeline.warehouse.resource import Warehouse
         "weekday x hour heat map, RSVPs and waitlists, online share, upcoming events."
     ),
 )
-def dashboard(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def dashboard(
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    dashboard_settings: DashboardSettings,
+    region: RegionSettings,
+) -> dg.MaterializeResult:
     """Write `<MEETUP_HOME>/dashboard/index.html` atomically and report headline numbers."""
     started = time.perf_counter()
     stale = upcoming_stale_note(context.instance)
-    result = build_dashboard(warehouse.get_engine(), default_output(), upcoming_note=stale)
+    result = build_dashboard(
+        warehouse.get_engine(),
+        default_output(),
+        max_events=dashboard_settings.event_cap(),
+        upcoming_note=stale,
+        where=region.region(),
+    )
     context.log.info(
         "Dashboard written to %s (%s bytes) in %.2f s",
         result.path,

@@ -20,25 +20,22 @@ One run also takes one run-queue slot, retries as a whole, and leaves the marts 
 for the window at once. See docs/automation.md.
 """
 
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PRIORITY_TAG,
     RUN_KEY_TAG,
     SCHEDULE_NAME_TAG,
-    UnresolvedAssetJobDefinition,
-    is_valid_cron_string,
 )
 from meetup_pipeline.localdays import newest_ended_day
-from meetup_pipeline.settings import LOCAL_TIMEZONE, SettingsError
+from meetup_pipeline.partitions import daily
+from meetup_pipeline.settings.clock import DAILY_CRON, LOCAL_TIMEZONE, daily_cron
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
 
@@ -46,27 +43,6 @@ LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 DAILY_JOB_NAME = "daily_job"
 DAILY_SCHEDULE_NAME = "daily_schedule"
-DAILY_CRON = "15 * * * *"
-"""Every hour at :15 on the clock (`MEETUP_TIMEZONE`): a day is requested at the first tick
-after it has ended everywhere the warehouse has groups (00:15 for a single region)."""
-DAILY_CRON_ENV = "MEETUP_DAILY_CRON"
-"""Overrides `DAILY_CRON`, e.g. `* * * * *` to see the schedule fire in a test (the first
-tick after a day has ended everywhere requests its run; later ticks skip it)."""
-
-
-def daily_cron(environ: Mapping[str, str] | None = None) -> str:
-    """The daily schedule's cron: `MEETUP_DAILY_CRON` if set, else hourly at :15."""
-    raw = (os.environ if environ is None else environ).get(DAILY_CRON_ENV, "").strip()
-    if not raw:
-        return DAILY_CRON
-    if not is_valid_cron_string(raw):
-        raise SettingsError(
-            f"{DAILY_CRON_ENV}={raw!r} is not a cron expression (five fields, e.g. "
-            f"'{DAILY_CRON}'); fix it or unset it for the default"
-        )
-    return raw
-
-
 DAILY_SCHEDULE_CRON = daily_cron()
 DAILY_AT = "Hourly at :15" if DAILY_SCHEDULE_CRON == DAILY_CRON else f"cron {DAILY_SCHEDULE_CRON!r}"
 
@@ -168,7 +144,3 @@ def daily_schedule(
     if _already_requested(context, run_key):
         return dg.SkipReason(f"{last} was requested at an earlier tick ({run_key}).")
     return dg.RunRequest(run_key=run_key, tags=daily_run_tags(first, last))
-
-
-schedules: list[dg.ScheduleDefinition] = [daily_schedule]
-jobs: list[UnresolvedAssetJobDefinition] = [daily_job]

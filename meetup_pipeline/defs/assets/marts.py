@@ -12,18 +12,19 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.assets.sql_asset import sql_asset, sql_params, tables_read
 from meetup_pipeline.calendar import date_rows, holiday_rows
+from meetup_pipeline.defs.assets.sql_asset import sql_asset, sql_params, tables_read
+from meetup_pipeline.defs.checks import upcoming_events as upcoming_check
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import MeetupPaginationError, MeetupRetryError
+from meetup_pipeline.partitions import daily, single_run
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, staging
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window, table_metadata
 from meetup_pipeline.warehouse.resource import Warehouse
 
 UPCOMING_HORIZON = timedelta(days=60)
-UPCOMING_CHECK = "upcoming_events_refreshed"
+UPCOMING_CHECK = upcoming_check.CHECK_NAME
 STALE_KEY = "refresh_failed"
 """Metadata of an `upcoming_events` materialization that kept the previous list."""
 AS_OF_KEY = "as_of"
@@ -82,17 +83,7 @@ UPCOMING_SQL = load_sql("upcoming_events")
         **table_metadata(marts.upcoming_events),
         "sql": dg.MetadataValue.md(f"```sql\n{UPCOMING_SQL}\n```"),
     },
-    check_specs=[
-        dg.AssetCheckSpec(
-            UPCOMING_CHECK,
-            asset="upcoming_events",
-            description=(
-                "The refresh reached the Meetup API. When it did not, the previous list is "
-                "kept, marked stale (metadata `refresh_failed`, `as_of`), and this warns: "
-                "the dashboard is still rebuilt and says the list is stale."
-            ),
-        )
-    ],
+    check_specs=[upcoming_check.SPEC],
 )
 def upcoming_events(
     context: dg.AssetExecutionContext, meetup: MeetupResource, warehouse: Warehouse
@@ -166,15 +157,3 @@ def _previous_snapshot(warehouse: Warehouse) -> datetime | None:
             return conn.execute(sa.select(sa.func.max(table.c.snapshot_at))).scalar_one()
     except sa.exc.ProgrammingError:  # no table yet: the first refresh failed
         return None
-
-
-partitioned_assets = [
-    dim_date,
-    dim_holiday,
-    dim_group,
-    dim_venue,
-    dim_topic,
-    bridge_group_topic,
-    fact_group_snapshots,
-    fact_events,
-]

@@ -8,21 +8,15 @@ layer; a WARN failure stops nothing.
 
 from __future__ import annotations
 
-import math
-import os
-from collections.abc import Mapping
-
 import dagster as dg
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
 
-from meetup_pipeline.assets.partitions import daily
-from meetup_pipeline.settings import SettingsError
+from meetup_pipeline.partitions import daily
+from meetup_pipeline.settings.reject import BLOCK_VAR, WARN_VAR, RejectPolicy
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import Window
 
 CHECK_NAME = "reject_rate_under_threshold"
-WARN_VAR, BLOCK_VAR = "MEETUP_REJECT_WARN_RATE", "MEETUP_REJECT_BLOCK_RATE"
 
 SPEC = dg.AssetCheckSpec(
     CHECK_NAME,
@@ -37,40 +31,6 @@ SPEC = dg.AssetCheckSpec(
 )
 
 COUNTS_SQL = load_sql(f"checks/{CHECK_NAME}")
-
-
-class RejectPolicy(BaseModel):
-    """When rejects are worth a warning, and when they stop downstream.
-
-    Blocking also needs ``block_min`` rejects, so a handful of bad records in a quiet
-    window (two among ten events) never fails anything.
-    """
-
-    warn_rate: float = Field(0.01, ge=0, le=1)
-    block_rate: float = Field(0.25, ge=0, le=1)
-    block_min: int = 10
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RejectPolicy:
-        """From ``MEETUP_REJECT_WARN_RATE`` / ``MEETUP_REJECT_BLOCK_RATE`` (unset: defaults);
-        a bad value is a `SettingsError` naming the variable."""
-        env = os.environ if environ is None else environ
-        values: dict[str, float] = {}
-        for field, var in (("warn_rate", WARN_VAR), ("block_rate", BLOCK_VAR)):
-            if not (raw := env.get(var, "").strip()):
-                continue
-            try:
-                value = float(raw)
-            except ValueError:
-                value = math.nan
-            if not 0 <= value <= 1:  # NaN fails too
-                default = cls.model_fields[field].default
-                raise SettingsError(
-                    f"{var}={raw!r} is not a share from 0 to 1: use e.g. {default} "
-                    f"({default:.0%}), or unset it for that default."
-                )
-            values[field] = value
-        return cls.model_validate(values)
 
 
 def evaluate(engine: sa.Engine, window: Window, policy: RejectPolicy) -> dg.AssetCheckResult:

@@ -1,4 +1,4 @@
-"""The wiring's choice of Meetup source: the real API, or the in-process sandbox.
+"""The wiring: the Meetup source (the real API, or the in-process sandbox) and the settings.
 
 Like Dagster's `project_fully_featured` picks resources per environment, this module (and
 not the client) decides where extraction reads from. With Meetup credentials or
@@ -10,21 +10,26 @@ process, so a fresh clone runs end to end with nothing configured. The client pa
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import dagster as dg
 import httpx
-from pydantic import PrivateAttr
 
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import get_logger
 from meetup_pipeline.meetup.ratelimit import Clock, PointsBudget
-from meetup_pipeline.meetup.resource import ENV_VARS, meetup_settings_from_env, wants_sandbox
+from meetup_pipeline.meetup.resource import ENV_VARS, wants_sandbox
 from meetup_pipeline.meetup.transport import Source
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import SandboxConfig
-from meetup_pipeline.settings import region
+from meetup_pipeline.settings.alerts import AlertSettings
+from meetup_pipeline.settings.dashboard import DashboardSettings
+from meetup_pipeline.settings.env import env_vars, value, values
+from meetup_pipeline.settings.region import RegionSettings, parse_region
+from meetup_pipeline.settings.reject import RejectPolicySettings
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
 
 log = get_logger(__name__)
 
@@ -37,14 +42,14 @@ UNLIMITED_POINTS = 1_000_000_000
 class SandboxMeetupResource(MeetupResource):
     """`MeetupResource` answered by the offline sandbox, in process (no socket)."""
 
-    _announced: bool = PrivateAttr(default=False)
-
     @property
     def source(self) -> Literal["sandbox", "api"]:
-        if not self._announced:
-            self._announced = True
-            log.info(SANDBOX_NOTICE)
         return "sandbox"
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Say once per run, in its event log, that the data is the sandbox's."""
+        super().setup_for_execution(context)
+        log.info(SANDBOX_NOTICE)
 
     def default_url(self) -> str:
         return SANDBOX_URL
@@ -66,7 +71,7 @@ class SandboxMeetupResource(MeetupResource):
         `MEETUP_SANDBOX_RATE_LIMIT=graphql` (or `http429`); the client then paces itself.
         """
         config = SandboxConfig.from_env()
-        if not os.environ.get("MEETUP_SANDBOX_RATE_LIMIT", "").strip():
+        if not value("MEETUP_SANDBOX_RATE_LIMIT"):
             config = config.model_copy(
                 update={"rate_limit": config.rate_limit.model_copy(update={"enabled": False})}
             )
@@ -83,16 +88,49 @@ class SandboxMeetupResource(MeetupResource):
 
 
 def meetup_resource_from_env(**overrides: Any) -> MeetupResource:
-    """The Meetup source the environment asks for, wired through `dg.EnvVar`."""
-    settings = meetup_settings_from_env()
+    """The Meetup source the environment asks for, its credentials through `dg.EnvVar`.
+
+    The sources (network, named groups, search) are the region's (`RegionSettings`),
+    parsed at load and given as the resource's own fields: the UI shows them and a run's
+    config may override them. Explicit overrides win.
+    """
+    settings = env_vars(ENV_VARS)
     sandbox = wants_sandbox(settings)
-    # the search follows MEETUP_SEARCH_* (the region); explicit overrides win
-    wired = {**settings, **region().search_fields(), **overrides}
+    wired = {**settings, **parse_region().search_fields(), **overrides}
     return SandboxMeetupResource(**wired) if sandbox else MeetupResource(**wired)
 
 
 def source_for(environ: Mapping[str, str] | None = None) -> Literal["sandbox", "api"]:
     """Which source `meetup_resource_from_env` would wire for these variables."""
-    env = os.environ if environ is None else environ
-    settings = {f: v for f, v in ((f, env.get(n, "").strip()) for f, n in ENV_VARS.items()) if v}
-    return "sandbox" if wants_sandbox(settings) else "api"
+    return "sandbox" if wants_sandbox(values(ENV_VARS, environ)) else "api"
+
+
+def settings_resources() -> dict[str, dg.ConfigurableResource]:
+    """The settings resources, each field a `dg.EnvVar` when its variable is set (validated
+    by `validation.py` when the code location loads; a run's config may override them)."""
+    return {
+        "region": RegionSettings.wired(),
+        "reject_policy": RejectPolicySettings.wired(),
+        "dashboard_settings": DashboardSettings.wired(),
+        "alerts": AlertSettings.wired(),
+    }
+
+
+def project_resources(warehouse: Warehouse, meetup: MeetupResource) -> dict[str, Any]:
+    """The resources the assets, checks, schedules and sensors ask for, by key: one
+    warehouse (also behind the IO manager), one Meetup source, and the settings."""
+    return {
+        "warehouse": warehouse,
+        "io_manager": PostgresIOManager(warehouse=warehouse),
+        "meetup": meetup,
+        **settings_resources(),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """The environment's warehouse (`MEETUP_WAREHOUSE_URL`, else the embedded server) and
+    Meetup source (the API with credentials or `MEETUP_API_URL`, else the sandbox)."""
+    return dg.Definitions(
+        resources=project_resources(warehouse_from_env(), meetup_resource_from_env())
+    )

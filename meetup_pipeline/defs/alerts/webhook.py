@@ -1,17 +1,13 @@
-"""Sensors: failure alerts and the upcoming-events refresh.
+"""Alerting: what an alert says and how it is sent, for both alert sensors.
 
-- `run_failure_alert` watches every job of this code location. For each failed run it
-  logs one paragraph (job, run id, failed steps, first error line, partition tags) in the
-  sensor's tick log and, when `MEETUP_ALERT_WEBHOOK_URL` is set, POSTs the same summary
-  as JSON there. The URL is treated as a secret (chat webhooks embed their token in it):
-  it is never logged, and known secrets are redacted from everything that is sent.
-- `upcoming_events_refresh` re-takes the `upcoming_events` snapshot (and rebuilds the
-  dashboard, when the code location has one) every three hours; the daily schedule does
-  the rest. See docs/automation.md for why there is no Declarative Automation.
+`run_failure_alert` (`run_failure.py`) and `freshness_alert` (`freshness.py`) log one
+paragraph in their sensor's tick log and, when `MEETUP_ALERT_WEBHOOK_URL` is set, POST the
+same summary as JSON there (`post_alert`). The URL is treated as a secret (chat webhooks
+embed their token in it): it is never logged, and known secrets are redacted from
+everything that is sent (`redact`).
 """
 
 import logging
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,28 +30,17 @@ from meetup_pipeline.dagster_private import (
     WILL_RETRY_TAG,
     SerializableErrorInfo,
 )
+from meetup_pipeline.defs.automation.schedules import RUN_KIND_TAG
 from meetup_pipeline.redaction import Redactor
-from meetup_pipeline.schedules import RUN_KIND_TAG, UPCOMING_EVENTS
+from meetup_pipeline.settings.alerts import WEBHOOK_ENV, client_credentials, secret_values
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_ENV = "MEETUP_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 10.0
 WEBHOOK_ATTEMPTS = 2
 """One retry: a chat webhook that fails twice in a row will not be fixed by a third try,
 and the summary is in the tick log either way."""
 WEBHOOK_RETRY_DELAY_S = 2.0
-
-SECRET_ENV_VARS = (
-    "MEETUP_ACCESS_TOKEN",
-    "MEETUP_CLIENT_SECRET",
-    "MEETUP_REFRESH_TOKEN",
-    "DAGSTER_POSTGRES_PASSWORD",
-    WEBHOOK_ENV,
-)
-"""Variables whose whole value is secret."""
-URL_ENV_VARS = ("MEETUP_WAREHOUSE_URL", "MEETUP_DAGSTER_STORAGE_URL")
-"""Variables holding URLs whose password part is secret."""
 
 SUMMARY_TAGS = (
     PARTITION_NAME_TAG,
@@ -112,20 +97,10 @@ def _webhook_url_hidden(url: str) -> Iterator[None]:
 # --- failure alerts -------------------------------------------------------------------------
 
 
-def _secret_values(environ: Mapping[str, str]) -> list[str]:
-    values = [environ.get(name, "").strip() for name in SECRET_ENV_VARS]
-    for name in URL_ENV_VARS:
-        match = re.search(r"://[^\s:/@]+:([^\s@/]+)@", environ.get(name, ""))
-        if match:
-            values.append(match.group(1))
-    return [v for v in values if v]
-
-
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`text` without URL passwords or the values of known secret variables."""
-    env = os.environ if environ is None else environ
-    redactor = Redactor(_secret_values(env), min_length=4)
-    redactor.add_pair(env.get("MEETUP_CLIENT_ID", "").strip(), env.get("MEETUP_CLIENT_SECRET"))
+    redactor = Redactor(secret_values(environ), min_length=4)
+    redactor.add_pair(*client_credentials(environ))
     return redactor(text)
 
 
@@ -250,57 +225,3 @@ def post_alert(
         if attempt < attempts:
             time.sleep(WEBHOOK_RETRY_DELAY_S if retry_delay is None else retry_delay)
     return f"failed: {outcome}"
-
-
-@dg.run_failure_sensor(
-    name="run_failure_alert",
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Every failed run of this code location: a one-paragraph summary in the tick log, "
-        f"and a JSON POST to ${WEBHOOK_ENV} when it is set."
-    ),
-)
-def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-    """Log the summary; send it when a webhook is configured. Never fails the tick."""
-    alert = failure_alert(
-        context.dagster_run, context.get_step_failure_events(), context.failure_event
-    )
-    context.log.error(alert.text)
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
-    if not url:
-        context.log.info(f"{WEBHOOK_ENV} is not set; the alert was only logged.")
-        return
-    outcome = post_alert(url, alert.payload())
-    level = logging.INFO if outcome.startswith("delivered") else logging.WARNING
-    context.log.log(level, f"Alert webhook ({WEBHOOK_ENV}): {outcome}.")
-
-
-# --- upcoming events ------------------------------------------------------------------------
-
-REFRESH_INTERVAL_S = 3 * 60 * 60
-
-REFRESH_SELECTION = dg.AssetSelection.from_string(f'key:"{UPCOMING_EVENTS}" or key:"dashboard"')
-"""`upcoming_events`, and `dashboard` if the code location has it (`key:` filters select
-nothing for a missing key, where `AssetSelection.assets` would fail the load)."""
-
-
-def refresh_bucket(now: datetime, interval_s: int = REFRESH_INTERVAL_S) -> str:
-    """The UTC start of the `interval_s` bucket holding `now`: one run key per bucket."""
-    seconds = int(now.timestamp()) // interval_s * interval_s
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-@dg.sensor(
-    name="upcoming_events_refresh",
-    target=REFRESH_SELECTION,
-    minimum_interval_seconds=REFRESH_INTERVAL_S,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Re-takes the upcoming_events snapshot (and the dashboard) every 3 hours.",
-)
-def upcoming_events_refresh(context: dg.SensorEvaluationContext) -> dg.RunRequest:
-    """One run per 3-hour bucket; the run key makes a repeated tick in a bucket a no-op."""
-    bucket = refresh_bucket(datetime.now(UTC))
-    return dg.RunRequest(run_key=f"upcoming-{bucket}", tags={RUN_KIND_TAG: "upcoming"})
-
-
-sensors: list[dg.SensorDefinition] = [run_failure_alert, upcoming_events_refresh]

@@ -18,18 +18,16 @@ severity WARN (the UI shows "Failed" with a warning icon, the console "FAILED (W
 says which run should have loaded what. Everything about judging lives in `judge_*` below.
 
 The checks keep Dagster's freshness metadata (`dagster/fresh_until_timestamp` ...), so
-`freshness_checks_sensor` (Dagster's `build_sensor_for_freshness_checks`) runs each one
-when it can next turn overdue. A failed check is not a failed run, so `freshness_alert`
-watches their results and sends each new failure to the same `MEETUP_ALERT_WEBHOOK_URL`
-as the failure alerts (same payload shape, same redaction, `"status": "STALE"`), and logs
+`freshness_checks_sensor` (Dagster's `build_sensor_for_freshness_checks`,
+`automation/freshness_checks.py`) runs each one when it can next turn overdue. A failed
+check is not a failed run, so `freshness_alert` (`alerts/freshness.py`) watches their
+results and sends each new failure to the same `MEETUP_ALERT_WEBHOOK_URL` as the failure
+alerts (same payload shape, same redaction, `"status": "STALE"`), and logs
 it at the check's severity.
 """
 
-import json
 import logging
-import os
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -38,19 +36,17 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import EventLogRecord
 
-from meetup_pipeline.assets.partitions import daily
 from meetup_pipeline.dagster_private import (
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
     InstigatorType,
     ScheduleInstigatorData,
     SensorInstigatorData,
     get_next_cron_tick,
 )
+from meetup_pipeline.defs.automation import refresh, schedules
+from meetup_pipeline.defs.automation.schedules import DAILY_SCHEDULE_CRON
 from meetup_pipeline.localdays import day_ended_at, newest_ended_day
-from meetup_pipeline.schedules import DAILY_SCHEDULE_CRON, daily_schedule
-from meetup_pipeline.sensors import WEBHOOK_ENV, post_alert, redact, upcoming_events_refresh
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.partitions import daily
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 from meetup_pipeline.warehouse.resource import Warehouse
 from meetup_pipeline.warehouse.zones import warehouse_zones
 
@@ -65,8 +61,8 @@ CHECK_INTERVAL_S = 15 * 60
 ALERT_INTERVAL_S = 5 * 60
 CHECK_NAME = "freshness_check"
 
-FACT_EVENTS_KEEPER = (daily_schedule.name, InstigatorType.SCHEDULE)
-DASHBOARD_KEEPER = (upcoming_events_refresh.name, InstigatorType.SENSOR)
+FACT_EVENTS_KEEPER = (schedules.daily_schedule.name, InstigatorType.SCHEDULE)
+DASHBOARD_KEEPER = (refresh.upcoming_events_refresh.name, InstigatorType.SENSOR)
 """The automation that keeps each asset fresh: (name, kind), as the instance stores it."""
 
 FRESH_UNTIL = "dagster/fresh_until_timestamp"
@@ -311,91 +307,3 @@ def dashboard_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheck
 
 
 freshness_checks: list[dg.AssetChecksDefinition] = [fact_events_freshness, dashboard_freshness]
-
-# Dagster 1.13 marks this builder "superseded" by `FreshnessPolicy`, whose state is kept by a
-# daemon and is neither an asset check nor visible to a sensor; checks are what
-# `dagster asset check`, the UI's check history and the alert sensor below work with.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=".*superseded.*")
-    freshness_checks_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=freshness_checks,
-        minimum_interval_seconds=CHECK_INTERVAL_S,
-        name="freshness_checks_sensor",
-        default_status=dg.DefaultSensorStatus.RUNNING,
-    )
-
-
-def freshness_check_keys() -> list[dg.AssetCheckKey]:
-    return [key for check in freshness_checks for key in check.check_keys]
-
-
-def severity_of(record: AssetCheckExecutionRecord) -> dg.AssetCheckSeverity:
-    evaluation = record.event.asset_check_evaluation if record.event else None
-    return evaluation.severity if evaluation else dg.AssetCheckSeverity.ERROR
-
-
-def stale_alert(record: AssetCheckExecutionRecord) -> dict[str, Any]:
-    """The webhook body for one failed freshness check (shaped like the failure alerts)."""
-    evaluation = record.event.asset_check_evaluation if record.event else None
-    description = evaluation.description if evaluation and evaluation.description else ""
-    asset = record.key.asset_key.to_user_string()
-    severity = severity_of(record).value
-    text = (
-        f"Data is late: {asset} failed its freshness check {record.key.name} "
-        f"(severity {severity}). {description.rstrip('.')}."
-    )
-    return {
-        "text": redact(text),
-        "status": "STALE",
-        "severity": severity,
-        "asset": asset,
-        "check": record.key.name,
-        "run_id": record.run_id,
-        "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
-def new_failures(
-    latest: Mapping[dg.AssetCheckKey, AssetCheckExecutionRecord], cursor: Mapping[str, int]
-) -> list[AssetCheckExecutionRecord]:
-    """Failed evaluations not alerted yet (one per check: its newest)."""
-    return [
-        record
-        for key, record in latest.items()
-        if record.status == AssetCheckExecutionRecordStatus.FAILED
-        and record.id > cursor.get(key.to_user_string(), -1)
-    ]
-
-
-@dg.sensor(
-    name="freshness_alert",
-    minimum_interval_seconds=ALERT_INTERVAL_S,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        f"Each new failure of a freshness check: a summary in the tick log at the check's "
-        f"severity, and a JSON POST to ${WEBHOOK_ENV} when it is set."
-    ),
-)
-def freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
-    """Alert once per failed evaluation; never fails the tick."""
-    cursor: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
-    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        freshness_check_keys()
-    )
-    failures = new_failures(latest, cursor)
-    url = os.environ.get(WEBHOOK_ENV, "").strip()
-    for record in failures:
-        payload = stale_alert(record)
-        # the check's own severity: a WARN check is a warning here as in the UI and console
-        warn = severity_of(record) == dg.AssetCheckSeverity.WARN
-        context.log.log(logging.WARNING if warn else logging.ERROR, payload["text"])
-        if url:
-            outcome = post_alert(url, payload)
-            level = logging.INFO if outcome.startswith("delivered") else logging.WARNING
-            context.log.log(level, f"Alert webhook ({WEBHOOK_ENV}): {outcome}.")
-        cursor[record.key.to_user_string()] = record.id
-    context.update_cursor(json.dumps(cursor, sort_keys=True))
-    return dg.SkipReason(f"{len(failures)} new stale-data alert(s)")
-
-
-sensors: Sequence[dg.SensorDefinition] = [freshness_checks_sensor, freshness_alert]

@@ -12,8 +12,8 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
-from meetup_pipeline.assets.partitions import daily, single_run
-from meetup_pipeline.settings import LOCAL_TIMEZONE
+from meetup_pipeline.partitions import daily, single_run
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.warehouse.relations import TableSelect, table_metadata
 

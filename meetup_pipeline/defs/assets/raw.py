@@ -20,12 +20,13 @@ import dagster as dg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from meetup_pipeline.assets import reject_rate
-from meetup_pipeline.assets.partitions import daily, single_run
+from meetup_pipeline.defs.checks import reject_rate
 from meetup_pipeline.localdays import in_window, instants_covering, local_date
 from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.partition_metadata import add_partition_row_counts
+from meetup_pipeline.partitions import daily, single_run
+from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import raw
 from meetup_pipeline.warehouse.ddl import ensure_table
@@ -58,11 +59,14 @@ def _out(table: Any, description: str) -> dg.AssetOut:
     check_specs=[reject_rate.SPEC],
 )
 def raw_meetup(
-    context: dg.AssetExecutionContext, meetup: MeetupResource, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    meetup: MeetupResource,
+    warehouse: Warehouse,
+    reject_policy: RejectPolicySettings,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
     window = Window.of(context.partition_time_window)
-    policy = reject_rate.RejectPolicy.from_env()  # a bad setting fails before extracting
+    policy = reject_policy.policy()  # a bad setting (or run config) fails before extracting
     # the window's days in every zone (land_window keeps the events local to the window);
     # closed on every path: a failed write or an interrupt stops the extraction at once,
     # not whenever garbage collection reaches the abandoned stream

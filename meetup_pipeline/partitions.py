@@ -7,7 +7,7 @@ is the warehouse's clock (`MEETUP_TIMEZONE`): it decides only which day is "yest
 
 import dagster as dg
 
-from meetup_pipeline.settings import LOCAL_TIMEZONE, PARTITIONS_START_DATE
+from meetup_pipeline.settings.clock import LOCAL_TIMEZONE, PARTITIONS_START_DATE
 
 daily = dg.DailyPartitionsDefinition(
     start_date=PARTITIONS_START_DATE, timezone=LOCAL_TIMEZONE, end_offset=0

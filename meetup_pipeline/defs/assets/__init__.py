@@ -1,0 +1,1 @@
+"""The asset graph: raw -> staging -> marts (-> dashboard)."""
