@@ -10,8 +10,9 @@ Four things differ from `dagster.in_process_executor`, everything else is Dagste
   `InstanceConcurrencyContext.interval_to_next_pending_claim_check` returns
   `min([0, ...])`, which is never positive, so the executor's wait loop never slept and
   spun a core at 60-95% for as long as the pool was taken.
-- The process exits without a last garbage collection of its heap (`quick_exit`), and
-  removes the empty temporary Dagster homes killed runs left in its folder (`litter`).
+- The process exits without a last garbage collection of its heap (`quick_exit`),
+  removes the empty temporary Dagster homes killed runs left in its folder, and its own
+  once the run has started, so a kill leaves none (`litter`).
 - A blocked run answers SIGTERM and Ctrl-C: the CLI only records the signal while a run
   executes (`capture_interrupts`), and nothing in the wait loop looked at it. Each claim
   attempt now does, and the run ends FAILED ("Execution was interrupted") within
@@ -102,6 +103,7 @@ class RecoveringInProcessExecutor(InProcessExecutor):
         quick_exit.install()
         worker = recovery.record_current_worker(instance, run_id)
         litter.remove_abandoned_temporary_homes(Path.cwd())
+        litter.remove_own_temporary_homes(Path.cwd(), worker.started)
         reaped = recovery.reap_dead_runs(instance, run_id)
         if reaped:
             yield DagsterEvent.engine_event(

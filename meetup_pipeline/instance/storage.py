@@ -57,7 +57,7 @@ from meetup_pipeline.instance.recovery import RunWorker
 from meetup_pipeline.redaction import mask
 from meetup_pipeline.settings import env as settings_env
 from meetup_pipeline.settings.home import meetup_home
-from meetup_pipeline.warehouse.disk import DiskFullError
+from meetup_pipeline.warehouse.disk import DiskFullError, name_full_disk_on
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,19 @@ class StorageConfigError(click.ClickException):
     A `ClickException`, so Dagster's CLIs (`dagster dev`, `dagster-webserver`,
     `dagster-daemon`, ...) print just `Error: <message>` instead of a traceback.
     """
+
+
+class StorageDiskFullError(DiskFullError, click.ClickException):
+    """The disk under Dagster's own storage filled during a run (an event, a run status).
+
+    A `ClickException` as well: when it ends `dagster asset materialize` (the run's last
+    event could not be stored), Dagster's CLI prints its one line instead of a traceback.
+    The run left in STARTED is failed by the next run (`recovery`); its windows were each
+    written whole or not at all, so the ordinary rerun heals.
+    """
+
+    def __init__(self, message: str) -> None:
+        click.ClickException.__init__(self, message)
 
 
 @dataclass(frozen=True)
@@ -271,6 +284,13 @@ def storage_url_from_config(config_value: Mapping[str, Any]) -> str:
     )
     target = start_embedded(choice) if isinstance(choice, EmbeddedStorage) else choice
     check_connection(target)
+    url = make_url(target.url)
+    where = (
+        str(choice.pgdata)
+        if isinstance(choice, EmbeddedStorage)
+        else f"the data directory of Dagster's PostgreSQL server at {url.host or 'localhost'}"
+    )
+    name_full_disk_on(url, where, StorageDiskFullError)
     return target.url
 
 

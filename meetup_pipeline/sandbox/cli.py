@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scale", type=_scale, help="world size multiplier (default 1)")
     serve.add_argument("--now", type=_now, help="fixed 'now' with offset (default: wall clock)")
     serve.add_argument(
-        "--faults", type=_faults, help="fault spec, e.g. 'http_5xx=0.05,slow=0.1,slow_seconds=1'"
+        "--faults",
+        type=_faults,
+        help="fault spec, e.g. 'http_5xx=0.05,slow=0.1,slow_seconds=1' (each kind drawn on its "
+        "own), or 'all=0.3' (one fault, of any kind, in about 30%% of requests)",
     )
     serve.add_argument("--rate-limit-mode", choices=("graphql", "http429", "off"))
     serve.add_argument("--first-cap", type=int, help="largest page size (default 200)")

@@ -72,12 +72,24 @@ FAULT_RATES = (
 
 
 class FaultConfig(BaseModel):
-    """Per-request fault probabilities (0 = off, 1 = every request); seeded, combinable."""
+    """Per-request fault probabilities (0 = off, 1 = every request); seeded, combinable.
+
+    Two ways to ask for faults, usable together. A kind's own rate (`http_5xx=0.1`) is drawn
+    independently of every other kind, so `slow=0.3,timeout=0.3` hits 51% of requests. `all=p`
+    means "an API that goes wrong about p of the time, in every way it can": each request
+    meets one fault with probability p, its kind drawn evenly from the kinds not given a rate
+    of their own (`all=0.3,timeout=0` leaves timeouts out). A 5xx that starts a burst still
+    fails the `burst_length` requests after it, so `all=0.3` fails about a third of answers.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     seed: int | None = None
     """RNG seed for fault decisions; None uses the sandbox seed."""
+    any_fault: Probability = 0.0
+    """`all=p`: the chance a request meets one fault, of a kind drawn from `any_kinds`."""
+    any_kinds: tuple[str, ...] = FAULT_RATES
+    """The kinds `all` draws from: every kind not given a rate of its own in the spec."""
     http_5xx: Probability = 0.0
     """Chance a burst of 502/503/504 answers starts (then `burst_length` in a row)."""
     burst_length: int = Field(3, ge=1)
@@ -106,20 +118,31 @@ class FaultConfig(BaseModel):
     repeat_cursor: Probability = 0.0
     """`endCursor` equals the request's `after` although more pages exist."""
 
-    @field_validator(*FAULT_RATES)
+    @field_validator(*FAULT_RATES, "any_fault")
     @classmethod
     def _probability(cls, value: float) -> float:
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"a fault probability must be between 0 and 1, got {value}")
         return value
 
+    @field_validator("any_kinds")
+    @classmethod
+    def _kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if unknown := set(value) - set(FAULT_RATES):
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+        return value
+
     def any_enabled(self) -> bool:
-        return any(getattr(self, name) > 0 for name in FAULT_RATES)
+        drawn = self.any_fault > 0 and bool(self.any_kinds)
+        return drawn or any(getattr(self, name) > 0 for name in FAULT_RATES)
 
     @classmethod
     def parse(cls, spec: str) -> FaultConfig:
-        """`"http_5xx=0.1,slow=0.2,slow_seconds=0.5"` or `"all=0.05"`; empty/`none` = off."""
-        values: dict[str, str] = {}
+        """`"http_5xx=0.1,slow=0.2,slow_seconds=0.5"` or `"all=0.05"`; empty/`none` = off.
+
+        `all=p` is one fault in about p of the requests (see the class), not p of each kind.
+        """
+        values: dict[str, object] = {}
         text = spec.strip()
         if text.lower() in ("", "none", "off"):
             return cls()
@@ -129,8 +152,8 @@ class FaultConfig(BaseModel):
             if not sep:
                 raise ValueError(f"fault spec item {part!r} is not name=value")
             if name == "all":
-                values.update({n: raw for n in FAULT_RATES})
-            elif name in cls.model_fields:
+                values["any_fault"] = raw.strip()
+            elif name in cls.model_fields and name != "any_kinds":
                 values[name] = raw.strip()
             else:
                 known = ", ".join(
@@ -145,6 +168,7 @@ class FaultConfig(BaseModel):
                     )
                 )
                 raise ValueError(f"unknown fault {name!r} (known: {known})")
+        values["any_kinds"] = tuple(n for n in FAULT_RATES if n not in values)
         return cls.model_validate(values)
 
 

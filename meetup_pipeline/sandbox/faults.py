@@ -1,7 +1,10 @@
 """Fault injection: seeded, per-request, each fault switchable alone and all combinable.
 
 Every request draws the same number of random numbers whatever the probabilities, so a
-given fault seed yields the same fault sequence for the same request sequence. Faults apply
+given fault seed yields the same fault sequence for the same request sequence. Each kind's
+own rate is one independent draw; `all` (`any_fault`) is one more draw, from a stream of its
+own, that when it hits adds one fault of a kind picked evenly from `any_kinds` (see
+`FaultConfig`). Faults apply
 to `POST /gql-ext` only. Order: 5xx burst / 429 / timeout / drop (no GraphQL answer), then a
 slow answer, a RATE_LIMITED error, paging faults during execution (duplicate edge, repeated
 cursor), and finally corruption of the JSON body (field drift, truncation, invalid JSON).
@@ -65,6 +68,8 @@ class FaultInjector:
         self.config = config
         seed = sandbox_seed if config.seed is None else config.seed
         self.rng = random.Random(f"faults:{seed}")
+        self.any_rng = random.Random(f"faults-all:{seed}")
+        """`all`'s own stream: a seed gives the same per-kind sequence as before it existed."""
         self._burst_left = 0
         self._burst_status = 503
 
@@ -73,6 +78,10 @@ class FaultInjector:
         c, rng = self.config, self.rng
         hit = {name: rng.random() < getattr(c, name) for name in FAULT_RATES}
         status_pick = rng.choice((502, 503, 504))
+        any_hit = self.any_rng.random() < c.any_fault
+        pick = self.any_rng.random()  # always drawn: the sequence does not depend on the rates
+        if any_hit and c.any_kinds:
+            hit[c.any_kinds[int(pick * len(c.any_kinds))]] = True
         plan = FaultPlan()
         if self._burst_left > 0:
             self._burst_left -= 1

@@ -21,6 +21,8 @@ embedded server, at its start), so it is refused with the cause instead."""
 _MARKERS = ("no space left on device", "could not extend file", "disk full")
 
 _WHERE: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
+_SERVERS: dict[tuple[object, ...], tuple[str, type[DiskFullError]]] = {}
+"""Databases named by `name_full_disk_on`, by server and database: where, and what to raise."""
 
 
 class DiskFullError(RuntimeError):
@@ -74,3 +76,28 @@ def name_full_disk(engine: sa.Engine, where: str) -> None:
 
 def where_for(engine: sa.Engine) -> str:
     return _WHERE.get(engine, "the warehouse's data directory")
+
+
+def _database_key(url: sa.URL) -> tuple[object, ...]:
+    """Server and database, whatever options a URL carries (a socket dir is a query)."""
+    query = url.query
+    return (url.host, url.port, url.database, query.get("host"), query.get("port"))
+
+
+def name_full_disk_on(url: sa.URL, where: str, error: type[DiskFullError] = DiskFullError) -> None:
+    """Statements of ANY engine on `url`'s database that fail on a full disk raise `error`
+    naming `where`: for engines made by others (dagster-postgres makes several per storage,
+    some long after start), which `name_full_disk` cannot reach one by one."""
+    if not _SERVERS:
+        sa.event.listen(sa.Engine, "handle_error", _named_by_database)
+    _SERVERS[_database_key(url)] = (where, error)
+
+
+def _named_by_database(context: sa.engine.ExceptionContext) -> None:
+    engine = context.engine
+    if engine is None or engine in _WHERE:  # named one by one: that listener speaks
+        return
+    found = _SERVERS.get(_database_key(engine.url))
+    if found is not None and is_disk_full(context.original_exception):
+        where, error = found
+        raise error(message(where)) from context.original_exception

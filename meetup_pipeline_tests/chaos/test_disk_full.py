@@ -3,6 +3,7 @@ heals once there is space. `MEETUP_HOME` is a small tmpfs (mounting needs root).
 
 from __future__ import annotations
 
+import errno
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -11,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from meetup_pipeline.warehouse.disk import MIN_FREE_BYTES
-from meetup_pipeline_tests.chaos.conftest import Site, make_site, remove_site
+from meetup_pipeline_tests.chaos.conftest import LiveRun, Site, make_site, remove_site
+
+STAGING = 'STEP_START - Started execution of step "stg_events"'
+"""Past extraction: the run still has every staging, mart and check step to record."""
 
 
 @pytest.fixture
@@ -65,3 +69,42 @@ def test_a_run_on_a_full_disk_says_so_and_a_rerun_heals(small_home: Site) -> Non
     again = site.materialize()
     assert again.code == 0, again.output[-4000:]
     assert "RUN_SUCCESS" in again.output
+
+
+def fill_up(path: Path) -> Path:
+    """`fill`, then the last bytes too: every later write to the disk fails."""
+    filler = fill(path, leave=0)
+    with filler.open("ab", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+def test_a_disk_that_fills_during_a_run_is_named_in_dagster_storage_too(
+    small_home: Site,
+) -> None:
+    """The disk fills mid-run: the warehouse's writes and Dagster's own (the run's events
+    in the `dagster` database, its status) fail. Each says which disk, in the warehouse's
+    words, never PostgreSQL's `could not extend file` in a traceback; the rerun heals, and
+    the run that could not record its end is failed by it, its slot freed."""
+    site = small_home
+    run = LiveRun(site)
+    assert run.wait_for(STAGING), run.output[-3000:]
+    filler = fill_up(site.root / "home")
+    code = run.wait_exit()
+    output = run.output
+    assert code not in (0, None), output[-3000:]
+    named = f"the disk holding {site.pgdata} is full; free space, then rerun: nothing was changed"
+    assert named in output, output[-3000:]
+    assert "could not extend file" not in output, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+
+    filler.unlink()
+    again = site.materialize()
+    assert again.code == 0, again.output[-4000:]
+    assert "RUN_SUCCESS" in again.output
+    assert "STARTED" not in site.runs().values()
+    assert site.held_slots() == []

@@ -8,12 +8,16 @@ the extraction thread (`meetup/stream.py`), the run STARTED and the `meetup_api`
 then an ended run's process still waited at exit for a machine-wide lock of the embedded
 server library (`warehouse/embedded.py`), and an interrupted SQL statement ran on in the
 server after its process was gone (`warehouse/resource.py`).
+The lost-connection case fails on that code (checked with `meetup/stream.py`, the client's
+page runner and the resource's stream as before 3aa8484): garbage collection during
+`upcoming_events` finalizes the abandoned stream, whose thread waits on its full queue.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -85,37 +89,65 @@ def extraction_started(site: Site, settle: float = INTO_EXTRACTION_S) -> None:
     time.sleep(settle)
 
 
-def terminate_warehouse_sessions(site: Site) -> list[int]:
-    """pg_terminate_backend of every other session of the warehouse (the stage's too)."""
+STAGED_EXTRACTION = {
+    **LONG_EXTRACTION,
+    "MEETUP_SANDBOX_SCALE": "3",
+    "MEETUP_SANDBOX_FAULTS": "slow=1,slow_seconds=0.1",
+}
+"""A month of a world three times the default size, every answer 0.1 s late: thousands of
+records, so the raw layer COPYs a chunk into its stage long before the extraction ends."""
+COPY_INTO_STAGE = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = 'meetup' "
+    "AND query ILIKE 'COPY %_raw_load%FROM STDIN%' AND pid <> pg_backend_pid()"
+)
+"""The session staging the extraction: its last (or current) statement is the COPY."""
+RUN_AHEAD_S = 3.0
+"""How long the staging session stays frozen: the extraction (a page every ~0.1 s) runs
+ahead of the stopped writer until its bounded queues are full, as it does when a real write
+hangs. A shorter freeze on a slow machine makes the case no easier for the code."""
+
+
+def staging_backend(site: Site) -> int:
+    """The backend that COPYs into the stage, once it has run its first COPY."""
+    deadline = time.monotonic() + 120
     with site.connect("meetup") as conn:
-        rows = conn.execute(
-            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = 'meetup' AND backend_type = 'client backend' "
-            "AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return [int(row[0]) for row in rows]
+        while (row := conn.execute(COPY_INTO_STAGE).fetchone()) is None:
+            assert time.monotonic() < deadline, "the run never COPYed into _raw_load"
+            time.sleep(0.02)
+    return int(row[0])
 
 
-def test_a_lost_warehouse_connection_during_extraction_fails_the_run_at_once(
+def test_a_connection_lost_in_the_copy_into_the_stage_fails_the_run_at_once(
     site: Site,
 ) -> None:
-    run = LiveRun(site, **LONG_EXTRACTION)
+    """The issue's row: `pg_terminate_backend` of the session COPYing into `_raw_load`
+    while the extraction runs. The writer is frozen (SIGSTOP of its backend) so its next
+    COPY waits while the extraction fills its queues, then terminated and let go: the COPY
+    fails with the server's reason. Before, the abandoned extraction thread then waited for
+    ever on its full queue, the process never exited and the `meetup_api` slot stayed held."""
+    run = LiveRun(site, **STAGED_EXTRACTION)
     assert run.wait_for(EXTRACTION), run.output[-3000:]
-    extraction_started(site, settle=0)
-    assert terminate_warehouse_sessions(site)
+    pid = staging_backend(site)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(RUN_AHEAD_S)
+        with site.connect("meetup") as conn:
+            (terminated,) = conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()
+        assert terminated
+    finally:
+        os.kill(pid, signal.SIGCONT)
     faulted = time.monotonic()
     assert run.wait_for("raw_meetup - STEP_FAILURE", EXIT_TIMEOUT_S), run.output[-3000:]
     failed = time.monotonic() - faulted
-    # the run goes on with the steps that do not need the raw layer (upcoming_events)
     code = run.wait_exit(EXIT_TIMEOUT_S)
+    exited = time.monotonic() - faulted
     run_id = assert_ended(site, run, code, ("FAILURE",))
-    print(
-        f"raw_meetup failed {failed:.1f}s and the process exited "
-        f"{time.monotonic() - faulted:.1f}s after the sessions were terminated"
-    )
+    print(f"raw_meetup failed {failed:.1f}s and the process exited {exited:.1f}s after the fault")
+    assert RAW_WRITTEN not in run.output  # it was extracting
     (failure, *_) = step_failures(site, run_id)
     # the real cause, not a secondary error from the extraction's shutdown
-    assert "raw_meetup" in failure and "terminat" in failure, failure[:2000]
+    assert "raw_meetup" in failure and "terminating connection" in failure, failure[:2000]
+    assert "COPY _raw_load" in failure, failure[:2000]  # in the COPY itself (server's CONTEXT)
     assert_next_run_completes(site)
 
 

@@ -10,8 +10,13 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from meetup_pipeline.sandbox.config import FaultConfig
-from meetup_pipeline.sandbox.faults import DRIFT_EXTRA_FIELDS, NON_NULL_FIELDS
+from meetup_pipeline.sandbox.config import FAULT_RATES, FaultConfig
+from meetup_pipeline.sandbox.faults import (
+    DRIFT_EXTRA_FIELDS,
+    NON_NULL_FIELDS,
+    FaultInjector,
+    FaultPlan,
+)
 
 from .conftest import EVENTS_QUERY, SEARCH_QUERY, config, run_inprocess
 
@@ -197,3 +202,31 @@ def test_faults_are_seeded_and_combinable(monkeypatch: pytest.MonkeyPatch) -> No
 def test_bad_fault_specs_are_refused(spec: str) -> None:
     with pytest.raises((ValueError, ValidationError)):
         FaultConfig.parse(spec)
+
+
+def _kinds_of(plan: FaultPlan) -> list[str]:
+    status = plan.status
+    kinds = [k for k in FAULT_RATES if k not in ("http_5xx", "http_429") and getattr(plan, k)]
+    if status == 429:
+        kinds.append("http_429")
+    elif status is not None:
+        kinds.append("http_5xx")
+    return kinds
+
+
+def test_all_means_one_fault_in_that_share_of_requests() -> None:
+    """`all=0.3` is an API wrong 30% of the time in every way, not 30% of each kind (which
+    failed about 95% of requests): one draw per request, its kind drawn evenly."""
+    injector = FaultInjector(FaultConfig.parse("all=0.3,burst_length=1,seed=5"), 42)
+    plans = [_kinds_of(injector.plan()) for _ in range(4000)]
+    assert max(len(kinds) for kinds in plans) == 1  # one fault per request, never a pile-up
+    share = sum(1 for kinds in plans if kinds) / len(plans)
+    assert 0.27 <= share <= 0.33, share
+    assert {k for kinds in plans for k in kinds} == set(FAULT_RATES)
+
+
+def test_all_leaves_out_the_kinds_given_a_rate_of_their_own() -> None:
+    spec = FaultConfig.parse("all=0.3,timeout=0,slow=0.1")
+    assert spec.any_fault == 0.3 and spec.slow == 0.1 and spec.timeout == 0.0
+    assert "timeout" not in spec.any_kinds and "slow" not in spec.any_kinds
+    assert "drop" in spec.any_kinds and FaultConfig.parse("drop=0.1").any_fault == 0.0
