@@ -96,22 +96,26 @@ class MeetupResource(dg.ConfigurableResource):
     signing_key_id: str | None = Field(default=None, description="JWT flow: the key id (kid)")
     private_key_file: str | None = Field(default=None, description="JWT flow: RSA key PEM path")
 
-    lat: float = Field(default=PALO_ALTO_94305[0], description="search centre (zip 94305)")
-    lon: float = Field(default=PALO_ALTO_94305[1], description="search centre (zip 94305)")
-    radius_miles: float = Field(default=DEFAULT_RADIUS_MILES, description="search radius in miles")
+    # What to ask for when a caller gives no `sources`: the client's own defaults, for
+    # standalone use and the client's tests. The pipeline never uses them: its assets pass
+    # the `region` resource's sources (`settings/region.py`), the one source of truth.
+    lat: float = Field(default=PALO_ALTO_94305[0], description="client default; pipeline: region")
+    lon: float = Field(default=PALO_ALTO_94305[1], description="client default; pipeline: region")
+    radius_miles: float = Field(
+        default=DEFAULT_RADIUS_MILES, description="client default; pipeline: region"
+    )
     queries: list[str] = Field(
         default_factory=lambda: list(DEFAULT_QUERIES),
-        description="groupSearch keywords; results are merged by group id",
+        description="client default; the pipeline extracts the region resource's sources",
     )
-    topic_category_id: str | None = Field(default=None, description="optional search filter")
+    topic_category_id: str | None = Field(default=None, description="client default")
     search_places: list[str] = Field(
-        default_factory=list,
-        description="search centres 'lat,lon,radius_miles' (empty: lat, lon, radius_miles)",
+        default_factory=list, description="client default 'lat,lon,radius_miles' centres"
     )
-    search: bool = Field(default=True, description="run the keyword search")
-    pro_network: str | None = Field(default=None, description="a Pro network's urlname")
+    search: bool = Field(default=True, description="client default: run the keyword search")
+    pro_network: str | None = Field(default=None, description="client default; pipeline: region")
     group_urlnames: list[str] = Field(
-        default_factory=list, description="groups to extract by urlname"
+        default_factory=list, description="client default; pipeline: region"
     )
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
@@ -275,8 +279,10 @@ class MeetupResource(dg.ConfigurableResource):
         clock: Clock | None = None,
         budget: PointsBudget | None = None,
         stats: ExtractStats | None = None,
+        sources: Sources | None = None,
     ) -> MeetupClient:
-        """A client over ``http`` (tests inject transports, clocks and budgets here)."""
+        """A client over ``http`` asking for ``sources`` (None: this resource's own default
+        fields); tests inject transports, clocks and budgets here."""
         if budget is None:
             # the process-wide budget runs on the real clock; an injected clock gets its own
             budget = (
@@ -286,18 +292,8 @@ class MeetupResource(dg.ConfigurableResource):
             )
         clock = clock or SystemClock()
         source = self.source
-        try:
-            places = parse_places(";".join(self.search_places)) if self.search_places else ()
-        except ValueError as exc:
-            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
-        search = SearchSettings(
-            tuple(self.queries),
-            self.lat,
-            self.lon,
-            self.radius_miles,
-            self.topic_category_id,
-            places,
-        )
+        if sources is None:
+            sources = self.default_sources()
         transport = GraphQLTransport(
             http,
             self.url,
@@ -316,17 +312,34 @@ class MeetupResource(dg.ConfigurableResource):
         )
         return MeetupClient(
             transport,
-            search,
+            sources.search or self.default_search(),
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
                 source=source,
             ),
-            self.sources(search),
+            sources,
         )
 
-    def sources(self, search: SearchSettings) -> Sources:
-        """The configured sources; with none at all, the keyword search (the default)."""
+    def default_search(self) -> SearchSettings:
+        """The keyword search of this resource's own fields (the client's defaults)."""
+        try:
+            places = parse_places(";".join(self.search_places)) if self.search_places else ()
+        except ValueError as exc:
+            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
+        return SearchSettings(
+            tuple(self.queries),
+            self.lat,
+            self.lon,
+            self.radius_miles,
+            self.topic_category_id,
+            places,
+        )
+
+    def default_sources(self) -> Sources:
+        """The sources of this resource's own fields, for callers that give none; with none
+        at all, the keyword search."""
+        search = self.default_search()
         network = self._val("pro_network") if self._set("pro_network") else None
         urlnames = tuple(u.strip() for u in self.group_urlnames if u.strip())
         wants_search = self.search or not (network or urlnames)
@@ -344,21 +357,27 @@ class MeetupResource(dg.ConfigurableResource):
         end: datetime,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
+        sources: Sources | None = None,
     ) -> Extraction:
         """The async form of :meth:`extract_window`."""
         # the source's own budget goes with its own transport, not with an injected one
         budget = self.default_budget(clock) if transport is None else None
         async with self.http_client(transport) as http:
-            return await self.build_client(http, clock, budget).extract_window(start, end)
+            client = self.build_client(http, clock, budget, sources=sources)
+            return await client.extract_window(start, end)
 
-    def stream_window(self, start: datetime, end: datetime) -> WindowStream:
-        """The window's records as an iterator, page by page as the API sends them."""
+    def stream_window(
+        self, start: datetime, end: datetime, sources: Sources | None = None
+    ) -> WindowStream:
+        """The window's records of ``sources`` (None: this resource's default fields) as an
+        iterator, page by page as the API sends them."""
         stats, clock = ExtractStats(), SystemClock()
 
         async def chunks() -> AsyncIterator[list[Record]]:
             # the source's own transport and budget (the wiring's subclass may override them)
             async with self.http_client() as http:
-                client = self.build_client(http, None, self.default_budget(None), stats)
+                budget = self.default_budget(None)
+                client = self.build_client(http, None, budget, stats, sources)
                 # closed here, not by the loop's finalizer: its pages stop before the loop does
                 async with contextlib.aclosing(client.stream_window(start, end)) as pages:
                     async for chunk in pages:
@@ -366,9 +385,12 @@ class MeetupResource(dg.ConfigurableResource):
 
         return WindowStream(iterate_in_thread(chunks), self.source, clock.now(), stats)
 
-    def extract_window(self, start: datetime, end: datetime) -> Extraction:
-        """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""
-        return _run_sync(self.aextract_window(start, end))
+    def extract_window(
+        self, start: datetime, end: datetime, sources: Sources | None = None
+    ) -> Extraction:
+        """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds) of
+        ``sources`` (None: this resource's default fields)."""
+        return _run_sync(self.aextract_window(start, end, sources=sources))
 
 
 def wants_sandbox(settings: dict[str, Any]) -> bool:

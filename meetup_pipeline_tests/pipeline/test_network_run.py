@@ -1,4 +1,10 @@
-"""A Pro network alone through every partitioned asset: a real Dagster run, real PostgreSQL."""
+"""A Pro network alone through every partitioned asset: a real Dagster run, real PostgreSQL.
+
+The network is asked for the way an operator would in the UI: the run's config overrides the
+`region` resource, and the `meetup` resource is left as wired (it says how to reach the API,
+not what to ask for). So this proves extraction follows the region resource, the same one
+the dashboard reads.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,11 @@ from .conftest import runner_for
 def test_a_network_alone_loads_its_chapters_and_events(
     warehouse_url: URL, engine: sa.Engine
 ) -> None:
-    meetup = SandboxMeetupResource(pro_network="sandbox-network", search=False)
-    result = runner_for(warehouse_url, meetup)("2024-03-01", "2024-03-14")
+    meetup = SandboxMeetupResource()  # its own default fields would ask for the Bay Area search
+    region = {"resources": {"region": {"config": {"pro_network": "sandbox-network"}}}}
+    result = runner_for(warehouse_url, meetup)("2024-03-01", "2024-03-14", run_config=region)
     assert result.success
+    assert meetup.pro_network is None and meetup.search
     with engine.connect() as conn:
         raw = conn.execute(sa.text("SELECT count(*), count(DISTINCT event_id) FROM raw.raw_events"))
         raw_rows, raw_ids = raw.one()
@@ -30,7 +38,7 @@ def test_a_network_alone_loads_its_chapters_and_events(
             sa.text("SELECT count(*) FROM marts.fact_events WHERE group_key = -1")
         ).scalar_one()
     assert raw_rows == raw_ids == facts > 30
-    assert list(sources) == [["network:sandbox-network"]]
+    assert list(sources) == [["network:sandbox-network"]]  # the network's only, no search
     assert countries >= 15 and unknown == 0  # the chapters that met in those two weeks
 
 
