@@ -27,7 +27,7 @@ from .client import ClientOptions, MeetupClient
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
-from .sources import SearchSettings, Sources, parse_places
+from .sources import DEFAULT_SOURCES, SearchSettings, Sources
 from .stream import Record, WindowStream, iterate_in_thread
 from .transport import GraphQLTransport, RetryPolicy, Source
 
@@ -36,20 +36,6 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.meetup.com/gql-ext"
-
-PALO_ALTO_94305 = (37.4241, -122.1661)
-DEFAULT_RADIUS_MILES = 35.0
-DEFAULT_QUERIES = [
-    "dating",
-    "singles",
-    "speed dating",
-    "single professionals",
-    "singles over 40",
-    "lgbtq singles",
-    "singles hiking",
-    "relationships",
-]
-"""The 2018 project searched categories 30/31 and ten dating topics; gql-ext searches text."""
 
 ENV_VARS: dict[str, str] = {
     "api_url": "MEETUP_API_URL",
@@ -84,7 +70,9 @@ def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 class MeetupResource(dg.ConfigurableResource):
-    """Extraction from Meetup's GraphQL API (or its offline sandbox)."""
+    """Extraction from Meetup's GraphQL API (or its offline sandbox): how to reach it
+    (URL, credentials, budget, retries, paging). What to ask for is the caller's: each
+    extraction takes its `Sources` (the pipeline's assets pass the `region` resource's)."""
 
     api_url: str | None = Field(default=None, description="MEETUP_API_URL; unset = Meetup's")
     token_url: str | None = Field(default=None, description="OAuth token endpoint override")
@@ -95,28 +83,6 @@ class MeetupResource(dg.ConfigurableResource):
     member_id: str | None = Field(default=None, description="JWT flow: the member (sub)")
     signing_key_id: str | None = Field(default=None, description="JWT flow: the key id (kid)")
     private_key_file: str | None = Field(default=None, description="JWT flow: RSA key PEM path")
-
-    # What to ask for when a caller gives no `sources`: the client's own defaults, for
-    # standalone use and the client's tests. The pipeline never uses them: its assets pass
-    # the `region` resource's sources (`settings/region.py`), the one source of truth.
-    lat: float = Field(default=PALO_ALTO_94305[0], description="client default; pipeline: region")
-    lon: float = Field(default=PALO_ALTO_94305[1], description="client default; pipeline: region")
-    radius_miles: float = Field(
-        default=DEFAULT_RADIUS_MILES, description="client default; pipeline: region"
-    )
-    queries: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_QUERIES),
-        description="client default; the pipeline extracts the region resource's sources",
-    )
-    topic_category_id: str | None = Field(default=None, description="client default")
-    search_places: list[str] = Field(
-        default_factory=list, description="client default 'lat,lon,radius_miles' centres"
-    )
-    search: bool = Field(default=True, description="client default: run the keyword search")
-    pro_network: str | None = Field(default=None, description="client default; pipeline: region")
-    group_urlnames: list[str] = Field(
-        default_factory=list, description="client default; pipeline: region"
-    )
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
@@ -281,8 +247,8 @@ class MeetupResource(dg.ConfigurableResource):
         stats: ExtractStats | None = None,
         sources: Sources | None = None,
     ) -> MeetupClient:
-        """A client over ``http`` asking for ``sources`` (None: this resource's own default
-        fields); tests inject transports, clocks and budgets here."""
+        """A client over ``http`` asking for ``sources`` (None: `DEFAULT_SOURCES`, the Bay
+        Area search); tests inject transports, clocks and budgets here."""
         if budget is None:
             # the process-wide budget runs on the real clock; an injected clock gets its own
             budget = (
@@ -292,8 +258,7 @@ class MeetupResource(dg.ConfigurableResource):
             )
         clock = clock or SystemClock()
         source = self.source
-        if sources is None:
-            sources = self.default_sources()
+        sources = DEFAULT_SOURCES if sources is None else sources
         transport = GraphQLTransport(
             http,
             self.url,
@@ -312,7 +277,7 @@ class MeetupResource(dg.ConfigurableResource):
         )
         return MeetupClient(
             transport,
-            sources.search or self.default_search(),
+            sources.search or SearchSettings(),
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
@@ -320,30 +285,6 @@ class MeetupResource(dg.ConfigurableResource):
             ),
             sources,
         )
-
-    def default_search(self) -> SearchSettings:
-        """The keyword search of this resource's own fields (the client's defaults)."""
-        try:
-            places = parse_places(";".join(self.search_places)) if self.search_places else ()
-        except ValueError as exc:
-            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
-        return SearchSettings(
-            tuple(self.queries),
-            self.lat,
-            self.lon,
-            self.radius_miles,
-            self.topic_category_id,
-            places,
-        )
-
-    def default_sources(self) -> Sources:
-        """The sources of this resource's own fields, for callers that give none; with none
-        at all, the keyword search."""
-        search = self.default_search()
-        network = self._val("pro_network") if self._set("pro_network") else None
-        urlnames = tuple(u.strip() for u in self.group_urlnames if u.strip())
-        wants_search = self.search or not (network or urlnames)
-        return Sources(network, urlnames, search if wants_search else None)
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         if transport is None:
@@ -369,7 +310,7 @@ class MeetupResource(dg.ConfigurableResource):
     def stream_window(
         self, start: datetime, end: datetime, sources: Sources | None = None
     ) -> WindowStream:
-        """The window's records of ``sources`` (None: this resource's default fields) as an
+        """The window's records of ``sources`` (None: `DEFAULT_SOURCES`) as an
         iterator, page by page as the API sends them."""
         stats, clock = ExtractStats(), SystemClock()
 
@@ -389,7 +330,7 @@ class MeetupResource(dg.ConfigurableResource):
         self, start: datetime, end: datetime, sources: Sources | None = None
     ) -> Extraction:
         """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds) of
-        ``sources`` (None: this resource's default fields)."""
+        ``sources`` (None: `DEFAULT_SOURCES`)."""
         return _run_sync(self.aextract_window(start, end, sources=sources))
 
 

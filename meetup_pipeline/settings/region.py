@@ -14,10 +14,15 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
-from meetup_pipeline.meetup.resource import DEFAULT_RADIUS_MILES as RESOURCE_RADIUS_MILES
-from meetup_pipeline.meetup.resource import PALO_ALTO_94305
-from meetup_pipeline.meetup.sources import Place, SearchSettings, Sources, parse_places
+from meetup_pipeline.meetup.sources import DEFAULT_QUERIES as CLIENT_QUERIES
+from meetup_pipeline.meetup.sources import DEFAULT_RADIUS_MILES as CLIENT_RADIUS_MILES
+from meetup_pipeline.meetup.sources import (
+    PALO_ALTO_94305,
+    Place,
+    SearchSettings,
+    Sources,
+    parse_places,
+)
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.clock import DEFAULT_TIMEZONE, local_timezone, parse_timezone
 from meetup_pipeline.settings.env import EnvSettings
@@ -25,9 +30,9 @@ from meetup_pipeline.settings.env import EnvSettings
 DEFAULT_REGION_NAME = "Bay Area"
 DEFAULT_CENTRE = PALO_ALTO_94305
 """Zip 94305 (Stanford / Palo Alto), the 2018 project's search centre."""
-DEFAULT_RADIUS_MILES = RESOURCE_RADIUS_MILES
-DEFAULT_QUERIES: tuple[str, ...] = tuple(RESOURCE_QUERIES)
-"""`MeetupResource`'s own defaults: one definition of the Bay Area dating search."""
+DEFAULT_RADIUS_MILES = CLIENT_RADIUS_MILES
+DEFAULT_QUERIES: tuple[str, ...] = CLIENT_QUERIES
+"""The client's own defaults (`meetup/sources.py`): one definition of the Bay Area search."""
 
 MAX_RADIUS_MILES = 500.0
 
