@@ -36,8 +36,8 @@ from psycopg import sql
 
 from meetup_pipeline.sandbox.world import ONLINE_VENUE, SimEvent, World, build_world
 from meetup_pipeline.tables import marts
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableRows
+from meetup_pipeline.warehouse.writes import write
 
 LA = ZoneInfo("America/Los_Angeles")
 

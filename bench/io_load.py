@@ -24,8 +24,8 @@ from psycopg.types.json import Jsonb
 from meetup_pipeline.tables.raw import raw_events
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableRows, Window
+from meetup_pipeline.warehouse.writes import write
 
 LA = ZoneInfo("America/Los_Angeles")
 START = datetime(2015, 1, 1, tzinfo=LA)

@@ -53,16 +53,12 @@ from psycopg import sql as psql
 from meetup_pipeline.defs.assets.raw import STAGE_CHUNK_ROWS, TARGETS, land_window, stage_rows
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.tables import raw
+from meetup_pipeline.warehouse.copy import copy_rows
 from meetup_pipeline.warehouse.ddl import ensure_table
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline.warehouse.relations import Window
+from meetup_pipeline.warehouse.relations import TableSelect, Window, WriteResult
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.writes import (
-    WriteResult,
-    copy_rows,
-    lock_table,
-    swap_windows_from_stage,
-)
+from meetup_pipeline.warehouse.writes import lock_table, write_window
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = "2025-01-01T00:00:00-08:00"
@@ -90,7 +86,10 @@ def land_single(
         stage.create(conn)
         rows = stage_rows(records, window)
         copy_rows(conn, stage, list(stage.columns), rows, None, psql.Identifier(stage.name))
-        results = swap_windows_from_stage(conn, TARGETS, params, window)
+        results = {
+            table.name: write_window(conn, TableSelect(table, sql, params), window)
+            for table, sql in TARGETS
+        }
         conn.execute(sa.schema.DropTable(stage))
     return results
 

@@ -9,6 +9,9 @@ is ever dropped by a join.
 
 import sqlalchemy as sa
 
+from meetup_pipeline.warehouse.ddl import retire_columns
+from meetup_pipeline.warehouse.policy import Merge, Rebuild, WindowReplace, declare
+
 metadata = sa.MetaData(schema="marts")
 TS = sa.DateTime(timezone=True)
 UNKNOWN_KEY = -1
@@ -17,15 +20,15 @@ UNKNOWN_KEY = -1
 def _dimension(
     name: str, natural_key: tuple[str, ...], *columns: sa.Column, comment: str
 ) -> sa.Table:  # type: ignore[type-arg]
-    return sa.Table(
+    table = sa.Table(
         name,
         metadata,
         *columns,
         sa.Column("observed_at", TS, nullable=False, comment="newest observation wins"),
         sa.PrimaryKeyConstraint(*natural_key, name=f"pk_{name}"),
-        info={"write_mode": "merge", "natural_key": natural_key, "version_column": "observed_at"},
         comment=comment,
     )
+    return declare(table, Merge(natural_key, version_column="observed_at"))
 
 
 dim_date = sa.Table(
@@ -51,13 +54,11 @@ dim_date = sa.Table(
     sa.Column("week_of_month", sa.Integer, nullable=False, comment="Monday-based calendar row"),
     sa.Column("is_weekend", sa.Boolean, nullable=False),
     sa.PrimaryKeyConstraint("date_key", name="pk_dim_date"),
-    # US-only holiday columns of warehouses built before dim_holiday; dropped on upgrade.
-    info={
-        "partition_column": "date_day",
-        "retired_columns": ("holiday_name", "is_holiday", "is_day_off"),
-    },
     comment="One row per calendar day (a local day: the same date in every zone).",
 )
+declare(dim_date, WindowReplace("date_day"))
+# US-only holiday columns of warehouses built before dim_holiday; dropped on upgrade.
+retire_columns(dim_date, "holiday_name", "is_holiday", "is_day_off")
 
 dim_holiday = sa.Table(
     "dim_holiday",
@@ -68,13 +69,13 @@ dim_holiday = sa.Table(
     sa.Column("holiday_name", sa.Text, nullable=False, comment="in English; ';'-joined if several"),
     sa.Column("is_observed", sa.Boolean, nullable=False, comment="a day off in lieu"),
     sa.PrimaryKeyConstraint("date_key", "country", name="pk_dim_holiday"),
-    # Rebuilt whole at every run from the countries of dim_group and the years of dim_date.
-    info={"write_mode": "rebuild"},
     comment=(
         "Public holidays per country and day (the `holidays` package) for the countries of "
         "the warehouse's groups: join on (date_key, dim_group.country)."
     ),
 )
+# Rebuilt whole at every run from the countries of dim_group and the years of dim_date.
+declare(dim_holiday, Rebuild())
 
 dim_group = _dimension(
     "dim_group",
@@ -137,11 +138,11 @@ bridge_group_topic = sa.Table(
     sa.Column("topic_id", sa.Text, nullable=False),
     sa.Column("observed_at", TS, nullable=False, comment="the observation that listed it"),
     sa.PrimaryKeyConstraint("group_id", "topic_id", name="pk_bridge_group_topic"),
-    # Rebuilt whole from staging at every run: a set per group (its newest list of topics)
-    # cannot be upserted pair by pair, or a topic the group dropped would stay forever.
-    info={"write_mode": "rebuild"},
     comment="Many-to-many between groups and topics: each group's topics as last listed.",
 )
+# Rebuilt whole from staging at every run: a set per group (its newest list of topics)
+# cannot be upserted pair by pair, or a topic the group dropped would stay forever.
+declare(bridge_group_topic, Rebuild())
 
 fact_group_snapshots = sa.Table(
     "fact_group_snapshots",
@@ -153,13 +154,6 @@ fact_group_snapshots = sa.Table(
     sa.Column("status", sa.Text),
     sa.Column("observed_at", TS, nullable=False, comment="the day's newest observation"),
     sa.PrimaryKeyConstraint("snapshot_date", "group_key", name="pk_fact_group_snapshots"),
-    # Merged, not replaced by window: the partition window only says which staging rows
-    # to read; the rows land on the day they were observed, and other days are kept.
-    info={
-        "write_mode": "merge",
-        "natural_key": ("snapshot_date", "group_key"),
-        "version_column": "observed_at",
-    },
     comment=(
         "Periodic snapshot. Grain: one row per group per day (in the group's own zone) on "
         "which the API was "
@@ -167,6 +161,9 @@ fact_group_snapshots = sa.Table(
         "accumulate; a backfill adds today's, never a past day's."
     ),
 )
+# Merged, not replaced by window: the partition window only says which staging rows
+# to read; the rows land on the day they were observed, and other days are kept.
+declare(fact_group_snapshots, Merge(("snapshot_date", "group_key"), version_column="observed_at"))
 
 fact_events = sa.Table(
     "fact_events",
@@ -201,13 +198,12 @@ fact_events = sa.Table(
     sa.Column("timezone", sa.Text, comment="the group's IANA zone, where known"),
     sa.PrimaryKeyConstraint("event_key", name="pk_fact_events"),
     sa.Index("ix_fact_events_event_date", "event_date"),
-    # An event rescheduled to another day lives on the day of its newest observation.
-    info={
-        "partition_column": "event_date",
-        "moves_between_partitions": "event_key",
-        "version_column": "observed_at",
-    },
     comment="Grain: one row per Meetup event, on the local day it starts (its own zone).",
+)
+# An event rescheduled to another day lives on the day of its newest observation.
+declare(
+    fact_events,
+    WindowReplace("event_date", moves_between_partitions="event_key", version_column="observed_at"),
 )
 
 upcoming_events = sa.Table(
@@ -235,3 +231,4 @@ upcoming_events = sa.Table(
     sa.Column("utc_offset_minutes", sa.Integer, comment="of local_start"),
     comment="Events scheduled from now on, refreshed by a sensor; not partitioned.",
 )
+declare(upcoming_events, Rebuild())  # the next 60 days as of the newest refresh

@@ -3,6 +3,8 @@
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from meetup_pipeline.warehouse.policy import WindowReplace, declare
+
 metadata = sa.MetaData(schema="raw")
 
 SOURCES_COMMENT = (
@@ -29,9 +31,9 @@ raw_events = sa.Table(
     sa.Column("payload", JSONB, nullable=False, comment="the Event node as received"),
     sa.Column("sources", JSONB, comment=SOURCES_COMMENT),
     sa.Index("ix_raw_events_partition_date", "partition_date"),
-    info={"partition_column": "partition_date"},
     comment="Every event whose start falls on the day, as the API returned it.",
 )
+declare(raw_events, WindowReplace("partition_date"))
 
 raw_groups = sa.Table(
     "raw_groups",
@@ -42,9 +44,9 @@ raw_groups = sa.Table(
     sa.Column("payload", JSONB, nullable=False, comment="the Group node as received"),
     sa.Column("sources", JSONB, comment=SOURCES_COMMENT),
     sa.Index("ix_raw_groups_partition_date", "partition_date"),
-    info={"partition_column": "partition_date"},
     comment="The groups that hosted events on the day, as observed by that extraction.",
 )
+declare(raw_groups, WindowReplace("partition_date"))
 
 raw_rejects = sa.Table(
     "raw_rejects",
@@ -56,9 +58,9 @@ raw_rejects = sa.Table(
     sa.Column("payload", JSONB, nullable=False, comment="as received, made storable"),
     sa.Column("field", sa.Text, comment="the first field refused"),
     sa.Index("ix_raw_rejects_partition_date", "partition_date"),
-    info={"partition_column": "partition_date"},
     comment="Records that failed validation, kept with the reason instead of crashing the run.",
 )
+declare(raw_rejects, WindowReplace("partition_date"))
 
 
 def load_stage() -> sa.Table:

@@ -2,21 +2,23 @@
 
 import sqlalchemy as sa
 
+from meetup_pipeline.warehouse.policy import WindowReplace, declare
+
 metadata = sa.MetaData(schema="staging")
 TS = sa.DateTime(timezone=True)
 
 
 def _partitioned(name: str, *columns: sa.Column, comment: str) -> sa.Table:  # type: ignore[type-arg]
-    return sa.Table(
+    table = sa.Table(
         name,
         metadata,
         *columns,
         sa.Column("partition_date", sa.Date, nullable=False, comment="the event's local day"),
         sa.Column("observed_at", TS, nullable=False, comment="when the API was read"),
         sa.Index(f"ix_{name}_partition_date", "partition_date"),
-        info={"partition_column": "partition_date"},
         comment=comment,
     )
+    return declare(table, WindowReplace("partition_date"))
 
 
 stg_events = _partitioned(

@@ -4,8 +4,9 @@ A table declared in code is created when missing. An added *nullable* column is 
 existing table, so upgrades need no migration step. Anything else (a missing non-null
 column, a changed type, nullability, or a column the code no longer knows) is refused with
 a message naming the table and column: silently reshaping a warehouse loses data. The one
-exception is a column the code retired on purpose (`info["retired_columns"]`, e.g. dim_date's
-US-only holidays, replaced by dim_holiday): it is dropped, so the upgrade is automatic.
+exception is a column the code retired on purpose (`retire_columns`, declared beside the
+table, e.g. dim_date's US-only holidays, replaced by dim_holiday): it is dropped, so the
+upgrade is automatic.
 
 The cleaning rules every transformation shares (the surrogate key, the JSON-array guard,
 what a physical venue, an online event and a usable coordinate are) are SQL functions in
@@ -16,6 +17,7 @@ that past events (`sql/stg_*.sql`) and upcoming ones (`sql/upcoming_events.sql`)
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -109,6 +111,31 @@ class SchemaMismatch(RuntimeError):
     """The table in the warehouse disagrees with the table declared in code."""
 
 
+@dataclass(frozen=True)
+class RetiredColumns:
+    """Columns an older warehouse has and the code dropped on purpose."""
+
+    names: tuple[str, ...]
+
+
+_RETIRED = "meetup_pipeline.retired_columns"
+"""The one `Table.info` key this module owns."""
+
+
+def retire_columns(table: sa.Table, *names: str) -> sa.Table:
+    """Declare that the DDL drops `names` from an existing `table`; returns the table."""
+    declared = sorted(set(names) & set(table.c.keys()))
+    if declared:
+        raise ValueError(f"{table.fullname}: cannot retire declared columns {declared}")
+    table.info[_RETIRED] = RetiredColumns(tuple(names))
+    return table
+
+
+def retired_columns(table: sa.Table) -> tuple[str, ...]:
+    retired: RetiredColumns | None = table.info.get(_RETIRED)
+    return retired.names if retired is not None else ()
+
+
 def _type_name(type_: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> str:
     name = type_.compile(dialect=dialect).upper()
     aliases = {
@@ -176,7 +203,7 @@ def apply_table(conn: Connection, table: sa.Table) -> None:
                 f"{where}: column {column.name!r} nullability differs "
                 f"(warehouse nullable={found['nullable']}, code nullable={column.nullable})"
             )
-    for name in table.info.get("retired_columns", ()):
+    for name in retired_columns(table):
         if existing.pop(name, None) is not None:
             column = conn.dialect.identifier_preparer.quote(name)
             conn.execute(sa.text(f"ALTER TABLE {_qualified(conn, table)} DROP COLUMN {column}"))

@@ -1,9 +1,10 @@
-"""What assets hand to the IO manager, and what it hands back to their children.
+"""What assets hand to the IO manager, and the metadata Dagster shows about a table.
 
 An asset returns `TableRows` (Python records, bulk-loaded with COPY) or `TableSelect` (a
 SELECT that runs inside PostgreSQL as `INSERT ... SELECT`, so transformations never pull
-rows through Python); only the raw layer writes itself (see `defs/assets/raw.py`). A child asset
-receives a `Relation`: the parent's table restricted to the child's partition window.
+rows through Python); the raw layer hands `TableSelect`s over its load stage to the same
+write (see `defs/assets/raw.py`). No asset takes another's rows as an input: a child reads
+its parents in SQL, so the IO manager only writes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-PartitionKind = Literal["date", "timestamp"]
+from meetup_pipeline.warehouse.policy import PartitionKind, WindowReplace, policy_of
+
+
+class WarehouseWriteError(RuntimeError):
+    """A write was refused; nothing was written."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: int
+    window_rows: int
+    table_rows: int
+    rows_by_day: dict[date, int] | None = None
+    """Rows of the window per local day (days with none left out); None when the write
+    was not by window (a merged or rebuilt table has no rows of its own per day)."""
 
 
 @dataclass(frozen=True)
@@ -89,42 +104,27 @@ class TableSelect:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Relation:
-    """A parent table as seen by a child: its name and the child's slice of it."""
-
-    schema: str
-    name: str
-    partition_expr: str | None
-    partition_kind: PartitionKind | None
-    window: Window | None
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-
-def partition_kind_of(column: sa.Column[Any]) -> PartitionKind:
-    if isinstance(column.type, sa.DateTime):
-        if not column.type.timezone:
-            raise ValueError(f"partition column {column.name} must be timestamptz, not timestamp")
-        return "timestamp"
-    if isinstance(column.type, sa.Date):
-        return "date"
-    raise ValueError(f"partition column {column.name} must be a date or timestamptz")
-
-
 def table_metadata(table: sa.Table) -> dict[str, Any]:
     """Definition metadata for an asset stored in `table`: shown in the UI before any run."""
     meta: dict[str, Any] = {
         "dagster/table_name": f"{table.schema}.{table.name}",
         "dagster/column_schema": column_schema(table),
     }
-    part = table.info.get("partition_column")
-    if part:
-        meta["partition_expr"] = part
-        meta["partition_kind"] = partition_kind_of(table.c[part])
+    policy = policy_of(table)
+    if isinstance(policy, WindowReplace):  # Dagster's name for the column a window filters
+        meta["partition_expr"] = policy.partition_column
     return meta
+
+
+def write_metadata(table: sa.Table, result: WriteResult, warehouse: str) -> dict[str, Any]:
+    """What a materialization says about its write, from the IO manager or the raw swap."""
+    return {
+        "dagster/row_count": result.table_rows,
+        "dagster/table_name": table.fullname,
+        "dagster/column_schema": column_schema(table),
+        "rows_written": result.written,
+        "warehouse": warehouse,
+    }
 
 
 def column_schema(table: sa.Table) -> dg.TableSchema:

@@ -1,4 +1,11 @@
-"""Atomic window writes: delete-then-insert, or merge, in one transaction per output.
+"""Atomic window writes: every table written by one function, as its policy says.
+
+`write_window` is the one function that writes a table: the table's declared policy
+(`warehouse.policy`) decides whether the window is replaced (delete-then-insert), the rows
+merged, or the table rebuilt; the IO manager (`write`) and the raw layer's swap
+(`load_then_swap`) both call it, each in one transaction. Like Dagster's `DbIOManager`,
+which builds one `TableSlice` in one place, the rows a write replaces are worked out once
+(`_window_slice`), from the table's `WindowReplace` policy and the window.
 
 Every write takes a transaction-scoped advisory lock on its table first. Two runs writing
 the same (or overlapping) windows therefore serialize instead of interleaving their
@@ -22,36 +29,79 @@ always bound. What a table holds is the ``sql/`` file its SELECT is read from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
-from typing import Any
+from typing import Any, assert_never
 
-import psycopg
 import sqlalchemy as sa
 from psycopg import sql as psql
-from psycopg.types.json import Jsonb
-from sqlalchemy.dialects import postgresql as pg
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from meetup_pipeline.warehouse import disk
-from meetup_pipeline.warehouse.relations import Window, partition_kind_of
+from meetup_pipeline.warehouse.copy import copy_rows, stage_in_chunks
+from meetup_pipeline.warehouse.ddl import ensure_table
+from meetup_pipeline.warehouse.policy import (
+    Merge,
+    Rebuild,
+    WindowReplace,
+    partition_kind_of,
+    policy_of,
+)
+from meetup_pipeline.warehouse.relations import (
+    TableRows,
+    TableSelect,
+    WarehouseWriteError,
+    Window,
+    WriteResult,
+)
 
 
-class WarehouseWriteError(RuntimeError):
-    """A write was refused; nothing was written."""
+def write(engine: Engine, obj: TableRows | TableSelect, window: Window | None) -> WriteResult:
+    """Apply DDL, then write `obj` for `window` in one transaction (the IO manager's write)."""
+    ensure_table(engine, obj.table)
+    with engine.begin() as conn:
+        return write_window(conn, obj, window)
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    written: int
-    window_rows: int
-    table_rows: int
-    rows_by_day: dict[date, int] | None = None
-    """Rows of the window per local day (days with none left out); None when the write
-    was not by window (a merged or rebuilt table has no rows of its own per day)."""
+def load_then_swap(
+    engine: Engine,
+    stage: sa.Table,
+    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]],
+    selects: Sequence[TableSelect],
+    window: Window,
+    chunk_rows: int,
+) -> dict[str, WriteResult]:
+    """Stage ``rows`` in the session's temporary ``stage``, then write each of ``selects``
+    (SELECTs over the stage) for ``window`` in ONE short transaction: the tables change
+    together or not at all, and their locks are held only for the swap, not while the
+    stage fills (``stage_in_chunks``). A failure before or during the swap leaves every
+    table as it was; the stage goes with the session either way.
+    """
+    for select in selects:
+        ensure_table(engine, select.table)
+    with engine.connect() as conn:
+        try:
+            with conn.begin():
+                stage.create(conn)
+            stage_in_chunks(conn, stage, rows, chunk_rows)
+            with conn.begin():
+                for select in sorted(selects, key=lambda s: s.table.fullname):
+                    lock_table(conn, select.table)  # all of them first, in name order
+                return {select.table.name: write_window(conn, select, window) for select in selects}
+        finally:
+            _drop_stage(conn, stage)
+
+
+def _drop_stage(conn: Connection, stage: sa.Table) -> None:
+    """Drop the session's stage before the connection goes back to the pool; if the
+    session is unusable, discard it (its temporary table goes with it)."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        with conn.begin():
+            conn.execute(sa.schema.DropTable(stage, if_exists=True))
+    except sa.exc.SQLAlchemyError:
+        conn.invalidate()
 
 
 def lock_table(conn: Connection, table: sa.Table) -> None:
@@ -61,162 +111,77 @@ def lock_table(conn: Connection, table: sa.Table) -> None:
     )
 
 
-def window_clause(table: sa.Table, window: Window | None) -> sa.ColumnElement[bool] | None:
-    """The rows a write replaces; None means the whole table."""
-    part = table.info.get("partition_column")
-    if window is None or not part:
-        return None
-    lo, hi = window.bounds(partition_kind_of(table.c[part]))
-    column = table.c[part]
-    return sa.and_(column >= lo, column < hi)
+@dataclass(frozen=True)
+class _WindowSlice:
+    """The rows of a table a window write replaces: `column` in [lo, hi)."""
+
+    column: sa.Column[Any]
+    lo: Any
+    hi: Any
+    window: Window
+
+    def where(self) -> sa.ColumnElement[bool]:
+        return sa.and_(self.column >= self.lo, self.column < self.hi)
 
 
-def _count(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None) -> int:
-    stmt = sa.select(sa.func.count()).select_from(table)
-    if where is not None:
-        stmt = stmt.where(where)
-    return int(conn.execute(stmt).scalar_one())
+def _window_slice(table: sa.Table, policy: WindowReplace, window: Window) -> _WindowSlice:
+    column = table.c[policy.partition_column]
+    lo, hi = window.bounds(partition_kind_of(column))
+    return _WindowSlice(column, lo, hi, window)
 
 
-def _delete(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None) -> None:
-    stmt = sa.delete(table)
-    conn.execute(stmt if where is None else stmt.where(where))
-
-
-def _psycopg(conn: Connection) -> psycopg.Connection[Any]:
-    return conn.connection.driver_connection  # type: ignore[return-value]
-
-
-def _ident(table: sa.Table) -> psql.Composed:
-    return psql.SQL(".").join(
-        [psql.Identifier(table.schema or "public"), psql.Identifier(table.name)]
-    )
-
-
-def copy_rows(
-    conn: Connection,
-    target: sa.Table,
-    columns: Sequence[sa.Column[Any]],
-    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]],
-    window: Window | None,
-    target_ident: psql.Composable | None = None,
-) -> int:
-    """Stream rows into `target` with COPY; validate keys and the partition window."""
-    names = [c.name for c in columns]
-    json_idx = [i for i, c in enumerate(columns) if isinstance(c.type, pg.JSONB | sa.JSON)]
-    part = target.info.get("partition_column")
-    part_idx = names.index(part) if part and window is not None else None
-    lo, hi = window.bounds(partition_kind_of(target.c[part])) if part_idx is not None else (0, 0)
-    stmt = psql.SQL("COPY {} ({}) FROM STDIN").format(
-        target_ident or _ident(target), psql.SQL(", ").join(map(psql.Identifier, names))
-    )
-    n = 0
-    row: Any = None
-    cursor = _psycopg(conn).cursor()
-    try:
-        with cursor.copy(stmt) as copy:
-            for n, row in enumerate(rows, start=1):
-                values = _values(row, names)
-                for i in json_idx:
-                    if values[i] is not None:
-                        values[i] = Jsonb(values[i])
-                if part_idx is not None:
-                    v = values[part_idx]
-                    if v is None or not (lo <= v < hi):
-                        raise WarehouseWriteError(
-                            f"{target.fullname}: row {n} has {part}={v!r}, outside the window "
-                            f"[{lo}, {hi}) being written"
-                        )
-                copy.write_row(values)
-    except WarehouseWriteError:
-        raise
-    except (psycopg.DataError, psycopg.ProgrammingError, psycopg.IntegrityError, TypeError) as exc:
-        raise WarehouseWriteError(_explain(target, columns, exc, n, row)) from None
-    except psycopg.OperationalError as exc:
-        if disk.is_disk_full(exc):  # COPY goes past SQLAlchemy's error handling
-            raise disk.DiskFullError(disk.message(disk.where_for(conn.engine))) from exc
-        raise
-    finally:
-        cursor.close()
-    return n
-
-
-def _values(row: Mapping[str, Any] | tuple[Any, ...], names: list[str]) -> list[Any]:
-    if isinstance(row, tuple):
-        if len(row) != len(names):
-            raise WarehouseWriteError(f"a tuple row has {len(row)} values for {len(names)} columns")
-        return list(row)
-    try:
-        values = [row[name] for name in names]
-    except KeyError as exc:
-        raise WarehouseWriteError(f"a row has no value for column {exc.args[0]!r}") from None
-    if len(row) != len(names):
-        unknown = sorted(set(row) - set(names))
-        raise WarehouseWriteError(f"a row has keys that are not columns: {', '.join(unknown)}")
-    return values
-
-
-_COPY_CONTEXT = re.compile(r"line (\d+), column (\w+):")
-
-
-def _explain(
-    table: sa.Table, columns: Sequence[sa.Column[Any]], exc: Exception, n: int, row: Any
-) -> str:
-    """Name the table, row and column that PostgreSQL (or the adapter) refused."""
-    diag = getattr(exc, "diag", None)
-    message = (getattr(diag, "message_primary", None) or str(exc)).strip().splitlines()[0]
-    context = getattr(diag, "context", None) or ""
-    match = _COPY_CONTEXT.search(context)
-    if match:  # the server reports its own line: COPY streams ahead of its checks
-        n, column = int(match.group(1)), match.group(2)
-    else:
-        column = _guess_column(columns, row)
-    where = f" column {column!r}" if column else ""
-    return f"{table.fullname}: row {n}{where} was refused ({message}); nothing was written"
-
-
-def _guess_column(columns: Sequence[sa.Column[Any]], row: Any) -> str | None:
-    """Client-side adaptation errors do not say which value failed: find it by type."""
-    if row is None:
-        return None
-    values = list(row) if isinstance(row, tuple) else [row.get(c.name) for c in columns]
-    for column, value in zip(columns, values, strict=False):
-        if value is None or isinstance(column.type, pg.JSONB | sa.JSON):
-            continue
-        try:
-            expected = column.type.python_type
-        except NotImplementedError:
-            continue
-        if not isinstance(value, expected):
-            return column.name
-    return None
-
-
-def replace_window_with_rows(
-    conn: Connection, table: sa.Table, rows: Iterable[Any], window: Window | None
+def write_window(
+    conn: Connection, obj: TableRows | TableSelect, window: Window | None
 ) -> WriteResult:
-    where = window_clause(table, window)
+    """Write `obj` for `window` as its table's policy says, in the caller's transaction.
+
+    `WindowReplace`: the window's rows are replaced (the whole table when `window` is
+    None), and a row outside the window is refused; `Merge`: upserted, the window only
+    binds the SELECT's parameters; `Rebuild`: the whole table, whatever the window.
+    """
+    table = obj.table
+    policy = policy_of(table)
     lock_table(conn, table)
-    _delete(conn, table, where)
-    written = copy_rows(conn, table, list(table.columns), rows, window)
-    return _result(conn, table, where, written, window)
+    match policy:
+        case WindowReplace():
+            part = _window_slice(table, policy, window) if window is not None else None
+            return _replace(conn, obj, _params(obj, window), part, policy)
+        case Merge():
+            return _merge(conn, table, policy, obj, _params(obj, window))
+        case Rebuild():  # its SELECT reads every window of its inputs: the whole table
+            return _replace(conn, obj, _params(obj, None), None, None)
+        case _:
+            assert_never(policy)
 
 
-def replace_window_with_select(
+def _params(obj: TableRows | TableSelect, window: Window | None) -> dict[str, Any]:
+    """The window's bind parameters, then the SELECT's own."""
+    return {
+        **(window.params() if window is not None else {}),
+        **(obj.params if isinstance(obj, TableSelect) else {}),
+    }
+
+
+def _replace(
     conn: Connection,
-    table: sa.Table,
-    select_sql: str,
+    obj: TableRows | TableSelect,
     params: Mapping[str, Any],
-    window: Window | None,
+    part: _WindowSlice | None,
+    policy: WindowReplace | None,
 ) -> WriteResult:
-    where = window_clause(table, window)
-    lock_table(conn, table)
-    _delete(conn, table, where)
-    if where is not None and table.info.get("moves_between_partitions"):
-        select_sql = _delete_moved(conn, table, select_sql, params, where)
+    """Delete the window's rows (``part``; None: the whole table), then insert ``obj``."""
+    table = obj.table
+    _delete(conn, table, part.where() if part is not None else None)
+    if isinstance(obj, TableRows):
+        within = (part.column.name, part.lo, part.hi) if part is not None else None
+        written = copy_rows(conn, table, list(table.columns), obj.rows, within)
+        return _result(conn, table, part, written)
+    select_sql = obj.sql
+    if part is not None and policy is not None and policy.moves_between_partitions:
+        select_sql = _delete_moved(conn, table, policy, select_sql, params, part.where())
     written = _insert_select(conn, table, select_sql, params)
-    result = _result(conn, table, where, written, window)
-    if window is not None and result.window_rows != written:
+    result = _result(conn, table, part, written)
+    if part is not None and result.window_rows != written:
         raise WarehouseWriteError(
             f"{table.fullname}: the SELECT produced {written - result.window_rows} rows outside "
             "the window being written; nothing was written"
@@ -224,52 +189,10 @@ def replace_window_with_select(
     return result
 
 
-def stage_in_chunks(
-    conn: Connection,
-    stage: sa.Table,
-    rows: Iterable[Mapping[str, Any] | tuple[Any, ...]],
-    chunk_rows: int,
-) -> int:
-    """COPY ``rows`` into the session's ``stage`` (a temporary table that survives commits),
-    ``chunk_rows`` at a time, each chunk in its own short transaction.
-
-    A chunk is gathered BEFORE its transaction opens, so a slow producer (the API) is never
-    waited for inside a transaction: no lock is held and VACUUM's horizon is not held back
-    while records arrive. Memory is bounded by one chunk. ``conn`` must not be in a
-    transaction. Returns the rows staged.
-    """
-    if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
-    columns = list(stage.columns)
-    it = iter(rows)
-    staged = 0
-    while chunk := list(islice(it, chunk_rows)):
-        with conn.begin():
-            staged += copy_rows(conn, stage, columns, chunk, None, psql.Identifier(stage.name))
-    return staged
-
-
-def swap_windows_from_stage(
-    conn: Connection,
-    targets: Sequence[tuple[sa.Table, str]],
-    params: Mapping[str, Any],
-    window: Window | None,
-) -> dict[str, WriteResult]:
-    """Replace each target's window with its SELECT over an already filled stage, in the
-    caller's transaction: the targets change together or not at all, and their write
-    locks are held only for this delete and insert, not while the stage was filled.
-    """
-    for table, _ in sorted(targets, key=lambda t: t[0].fullname):
-        lock_table(conn, table)  # all of them first, in name order: no deadlock
-    return {
-        table.name: replace_window_with_select(conn, table, select_sql, params, window)
-        for table, select_sql in targets
-    }
-
-
 def _delete_moved(
     conn: Connection,
     table: sa.Table,
+    policy: WindowReplace,
     select_sql: str,
     params: Mapping[str, Any],
     where: sa.ColumnElement[bool],
@@ -282,8 +205,9 @@ def _delete_moved(
     so rebuilding an old day from stale staging never moves an event back. Returns the
     SELECT to insert. Without a `version_column`, the window written last wins.
     """
-    key = table.c[table.info["moves_between_partitions"]]
-    version_name: str | None = table.info.get("version_column")
+    assert policy.moves_between_partitions is not None
+    key = table.c[policy.moves_between_partitions]
+    version_name = policy.version_column
     quote = conn.dialect.identifier_preparer
     names = [key] if version_name is None else [key, table.c[version_name]]
     incoming = (
@@ -321,11 +245,11 @@ def _insert_select(
     return int(conn.execute(sa.text(stmt), dict(params)).rowcount)
 
 
-def merge_rows(
+def _merge(
     conn: Connection,
     table: sa.Table,
-    rows: Iterable[Any] | None,
-    select_sql: str | None,
+    policy: Merge,
+    obj: TableRows | TableSelect,
     params: Mapping[str, Any],
 ) -> WriteResult:
     """Upsert by natural key, type 1: per column, the newest non-null observation wins.
@@ -335,9 +259,6 @@ def merge_rows(
     order. Rows are staged in a temporary table first and collapsed per key (newest
     non-null per column) before the upsert, as ON CONFLICT requires one row per key.
     """
-    key: Sequence[str] = table.info["natural_key"]
-    version: str = table.info["version_column"]
-    lock_table(conn, table)
     stage = sa.Table(
         f"_stage_{table.name}",
         sa.MetaData(),
@@ -346,13 +267,14 @@ def merge_rows(
         postgresql_on_commit="DROP",
     )
     stage.create(conn)
-    if rows is not None:
+    if isinstance(obj, TableRows):
         written = copy_rows(
-            conn, table, list(table.columns), rows, None, psql.Identifier(stage.name)
+            conn, table, list(table.columns), obj.rows, None, psql.Identifier(stage.name)
         )
     else:
-        written = _insert_select(conn, stage, select_sql or "", params)
-    conn.execute(sa.text(_merge_sql(conn, table, stage.name, key, version)))
+        written = _insert_select(conn, stage, obj.sql, params)
+    sql = _merge_sql(conn, table, stage.name, policy.natural_key, policy.version_column)
+    conn.execute(sa.text(sql))
     return _result(conn, table, None, written)
 
 
@@ -390,34 +312,35 @@ def _merge_sql(
     )
 
 
-def rows_per_day(
-    conn: Connection, table: sa.Table, where: sa.ColumnElement[bool], window: Window
-) -> dict[date, int]:
+def rows_per_day(conn: Connection, table: sa.Table, part: _WindowSlice) -> dict[date, int]:
     """The window's rows per local day: one GROUP BY over the window, whatever its length.
 
     Table-generic like `_count`, so built with SQLAlchemy Core (identifiers from the
     table's declaration, every value bound) rather than kept as a file in `sql/`.
     """
-    column = table.c[table.info["partition_column"]]
-    day: sa.ColumnElement[Any] = column
-    if partition_kind_of(column) == "timestamp":
-        day = sa.cast(sa.func.timezone(window.timezone, column), sa.Date)
-    stmt = sa.select(day.label("day"), sa.func.count()).where(where).group_by(day)
+    day: sa.ColumnElement[Any] = part.column
+    if partition_kind_of(part.column) == "timestamp":
+        day = sa.cast(sa.func.timezone(part.window.timezone, part.column), sa.Date)
+    stmt = sa.select(day.label("day"), sa.func.count()).where(part.where()).group_by(day)
     return {row[0]: int(row[1]) for row in conn.execute(stmt)}
 
 
+def _count(conn: Connection, table: sa.Table) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _delete(conn: Connection, table: sa.Table, where: sa.ColumnElement[bool] | None) -> None:
+    stmt = sa.delete(table)
+    conn.execute(stmt if where is None else stmt.where(where))
+
+
 def _result(
-    conn: Connection,
-    table: sa.Table,
-    where: sa.ColumnElement[bool] | None,
-    written: int,
-    window: Window | None = None,
+    conn: Connection, table: sa.Table, part: _WindowSlice | None, written: int
 ) -> WriteResult:
-    total = _count(conn, table, None)
-    if where is None or window is None:
-        in_window = total if where is None else _count(conn, table, where)
-        return WriteResult(written=written, window_rows=in_window, table_rows=total)
-    by_day = rows_per_day(conn, table, where, window)
+    total = _count(conn, table)
+    if part is None:
+        return WriteResult(written=written, window_rows=total, table_rows=total)
+    by_day = rows_per_day(conn, table, part)
     return WriteResult(
         written=written, window_rows=sum(by_day.values()), table_rows=total, rows_by_day=by_day
     )

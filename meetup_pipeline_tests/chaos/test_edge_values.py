@@ -19,9 +19,9 @@ from meetup_pipeline.meetup.client import _parse
 from meetup_pipeline.meetup.models import Event, Fetched, Group, Reject
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import staging
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableSelect, Window
 from meetup_pipeline.warehouse.resource import Warehouse
+from meetup_pipeline.warehouse.writes import write
 
 LA = ZoneInfo("America/Los_Angeles")
 WINDOW = Window(datetime(2024, 3, 6, tzinfo=LA), datetime(2024, 3, 7, tzinfo=LA))

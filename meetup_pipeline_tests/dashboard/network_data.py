@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from meetup_pipeline.tables import marts
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableRows
+from meetup_pipeline.warehouse.writes import write
 from meetup_pipeline_tests.dashboard.marts_data import key
 
 NOW = datetime(2026, 1, 15, 12, tzinfo=UTC)

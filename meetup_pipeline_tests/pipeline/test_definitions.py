@@ -3,13 +3,10 @@
 import dagster as dg
 
 from meetup_pipeline.definitions import defs
+from meetup_pipeline.tables import marts, raw, staging
+from meetup_pipeline.warehouse.policy import WindowReplace, policy_of
 
-MERGED = {
-    "dim_group", "dim_venue", "dim_topic", "bridge_group_topic", "fact_group_snapshots",
-    "dim_holiday",
-}  # fmt: skip
-"""Dimensions (and the member-count history) read their window but are upserted; the
-bridge and the holidays are rebuilt whole. None of them is replaced by a partition predicate."""
+TABLES = {t.fullname: t for m in (raw, staging, marts) for t in m.metadata.sorted_tables}
 
 
 def test_every_asset_is_described_and_typed() -> None:
@@ -20,10 +17,17 @@ def test_every_asset_is_described_and_typed() -> None:
         assert spec.description, name
         assert spec.kinds, name
         assert spec.group_name in {"raw", "staging", "marts", "dashboard"}, name
-        if spec.group_name != "dashboard":
-            assert spec.metadata["dagster/column_schema"].columns, name
-        if spec.partitions_def is not None and name not in MERGED:
-            assert spec.metadata.get("partition_expr"), name
+        if spec.group_name == "dashboard":
+            continue
+        assert spec.metadata["dagster/column_schema"].columns, name
+        # a window is replaced by `partition_expr` exactly when the table's policy says so;
+        # merged dimensions and rebuilt tables read their window but have no such column
+        policy = policy_of(TABLES[spec.metadata["dagster/table_name"]])
+        expr = spec.metadata.get("partition_expr")
+        if isinstance(policy, WindowReplace):
+            assert spec.partitions_def is not None and expr == policy.partition_column, name
+        else:
+            assert expr is None, name
 
 
 def test_fact_events_column_lineage_points_at_staging() -> None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from meetup_pipeline.calendar import date_rows
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, raw, staging
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window
+from meetup_pipeline.warehouse.writes import write
 
 LA = ZoneInfo("America/Los_Angeles")
 DAY = Window(datetime(2024, 2, 14, tzinfo=LA), datetime(2024, 2, 15, tzinfo=LA))

@@ -9,11 +9,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from meetup_pipeline.warehouse.policy import Merge, WindowReplace, WritePolicy, declare
+
 LA = ZoneInfo("America/Los_Angeles")
+BY_START = WindowReplace("starts_at")
 
 
-def events_table(metadata: sa.MetaData | None = None, name: str = "events") -> sa.Table:
-    return sa.Table(
+def events_table(
+    metadata: sa.MetaData | None = None,
+    name: str = "events",
+    policy: WritePolicy = BY_START,
+) -> sa.Table:
+    table = sa.Table(
         name,
         metadata or sa.MetaData(),
         sa.Column("event_id", sa.Text, nullable=False),
@@ -23,12 +30,12 @@ def events_table(metadata: sa.MetaData | None = None, name: str = "events") -> s
         sa.Column("payload", JSONB),
         sa.Index(f"ix_{name}_starts_at", "starts_at"),
         schema="raw",
-        info={"partition_column": "starts_at"},
     )
+    return declare(table, policy)
 
 
 def dim_table(metadata: sa.MetaData | None = None) -> sa.Table:
-    return sa.Table(
+    table = sa.Table(
         "dim_thing",
         metadata or sa.MetaData(),
         sa.Column("thing_id", sa.Text, primary_key=True),
@@ -36,8 +43,8 @@ def dim_table(metadata: sa.MetaData | None = None) -> sa.Table:
         sa.Column("members", sa.Integer),
         sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
         schema="marts",
-        info={"write_mode": "merge", "natural_key": ("thing_id",), "version_column": "observed_at"},
     )
+    return declare(table, Merge(("thing_id",), version_column="observed_at"))
 
 
 def event_rows(

@@ -11,8 +11,8 @@ from sqlalchemy.engine import URL
 
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, staging
-from meetup_pipeline.warehouse.io_manager import write
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window
+from meetup_pipeline.warehouse.writes import write
 
 BRIDGE_SQL = load_sql("bridge_group_topic")
 LA = ZoneInfo("America/Los_Angeles")

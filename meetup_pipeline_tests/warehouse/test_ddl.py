@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.warehouse.ddl import SchemaMismatch, apply_table, ensure_table
+from meetup_pipeline.warehouse.ddl import SchemaMismatch, apply_table, ensure_table, retire_columns
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_a_retired_column_is_dropped_and_the_rest_kept(engine: sa.Engine) -> Non
     with engine.begin() as conn:
         conn.execute(sa.insert(old), [{"id": "a", "name": "x", "holiday_name": "h"}])
     new = things()
-    new.info["retired_columns"] = ("holiday_name", "is_holiday", "never_there")
+    retire_columns(new, "holiday_name", "is_holiday", "never_there")
     apply(engine, new)
     apply(engine, new)  # again: nothing left to drop
     assert columns(engine) == ["id", "name"]

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from meetup_pipeline.warehouse.copy import copy_rows
 from meetup_pipeline.warehouse.disk import DiskFullError, check_free_space, is_disk_full
 from meetup_pipeline.warehouse.embedded import EmbeddedServer
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.writes import copy_rows
 from meetup_pipeline_tests.conftest import reachable_tempdir
 
 FULL = "is full; free space, then rerun: nothing was changed"

@@ -1,4 +1,5 @@
-"""The IO manager inside real Dagster runs: partitions, ranges, inputs, metadata, URL choice."""
+"""The IO manager inside real Dagster runs: partitions, ranges, metadata, URL choice; it never
+loads an input (a child reads its parents in SQL)."""
 
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,10 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from meetup_pipeline.warehouse.embedded import ensure_server, stop_server
-from meetup_pipeline.warehouse.io_manager import PostgresIOManager, read_rows
-from meetup_pipeline.warehouse.relations import Relation, TableRows, TableSelect
+from meetup_pipeline.warehouse.io_manager import PostgresIOManager
+from meetup_pipeline.warehouse.relations import TableRows, TableSelect
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
-from meetup_pipeline.warehouse.writes import WarehouseWriteError
 from meetup_pipeline_tests.conftest import reachable_tempdir
 from meetup_pipeline_tests.warehouse.tables import event_rows, events_table
 
@@ -31,11 +31,7 @@ def per_day(day: date) -> int:
 @dg.asset(
     partitions_def=DAILY,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    metadata={
-        "partition_expr": "starts_at",
-        "partition_kind": "timestamp",
-        "dagster/table_name": "raw.events",
-    },
+    metadata={"partition_expr": "starts_at", "dagster/table_name": "raw.events"},
 )
 def events(context: dg.AssetExecutionContext) -> TableRows:
     tw = context.partition_time_window
@@ -45,10 +41,10 @@ def events(context: dg.AssetExecutionContext) -> TableRows:
 @dg.asset(
     partitions_def=DAILY,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[events],
     metadata={"dagster/table_name": "raw.events_daily_copy"},
 )
-def events_daily_copy(events: Relation) -> TableSelect:
-    assert events.window is not None
+def events_daily_copy() -> TableSelect:
     return TableSelect(
         COPY,
         "SELECT event_id, starts_at, title, rsvp_count + 100 AS rsvp_count, payload "
@@ -58,12 +54,8 @@ def events_daily_copy(events: Relation) -> TableSelect:
 
 @dg.asset(partitions_def=DAILY, backfill_policy=dg.BackfillPolicy.single_run())
 def event_titles(events: list) -> None:  # type: ignore[type-arg]
-    titles = sorted(r["event_id"] for r in events)
-    assert titles, "the IO manager handed over the window's rows"
-    _SEEN.append(titles)
-
-
-_SEEN: list[list[str]] = []
+    """Takes its parent as an input, which this IO manager refuses."""
+    raise AssertionError("never reached: the input is refused before the body runs")
 
 
 @dg.asset(partitions_def=DAILY, backfill_policy=dg.BackfillPolicy.single_run())
@@ -80,7 +72,7 @@ def events_varied(context: dg.AssetExecutionContext) -> TableRows:
 def defs_for(url: URL | None) -> dg.Definitions:
     warehouse = Warehouse(url=url.render_as_string(hide_password=False)) if url else Warehouse()
     return dg.Definitions(
-        assets=[events, events_daily_copy, event_titles],
+        assets=[events, events_daily_copy],
         resources={"io_manager": PostgresIOManager(warehouse=warehouse), "warehouse": warehouse},
     )
 
@@ -106,7 +98,22 @@ def test_single_partition_and_metadata(warehouse_url: URL) -> None:
     names = [c.name for c in mat.metadata["dagster/column_schema"].value.columns]
     assert names == ["event_id", "starts_at", "title", "rsvp_count", "payload"]
     assert count(warehouse_url, "SELECT sum(rsvp_count) FROM raw.events_daily_copy") == 303
-    assert _SEEN[-1] == ["2024-03-10-0", "2024-03-10-1", "2024-03-10-2"]
+
+
+def test_an_input_is_refused_with_the_fix(warehouse_url: URL) -> None:
+    """No asset reads rows through the IO manager: asking for them names the fix."""
+    warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
+    defs = dg.Definitions(
+        assets=[events, event_titles],
+        resources={"io_manager": PostgresIOManager(warehouse=warehouse)},
+    )
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(partition_key="2024-03-10", raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = str(failure.step_failure_data.error)
+    assert "assets read their parents in SQL" in message and "deps" in message
+    assert count(warehouse_url, "SELECT count(*) FROM raw.events") == 3  # the parent was written
 
 
 def test_range_in_one_run_across_dst_equals_day_by_day(warehouse_url: URL, pg_server: Any) -> None:
@@ -173,18 +180,6 @@ def test_bad_and_unreachable_urls_are_clear(monkeypatch: pytest.MonkeyPatch) -> 
         warehouse.get_engine()
     assert "hunter2" not in str(info.value)
     assert "hunter2" not in warehouse.describe()
-
-
-def test_read_rows_is_bounded(warehouse_url: URL) -> None:
-    """A list input never pulls an unbounded window into Python."""
-    engine = sa.create_engine(warehouse_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE many AS SELECT generate_series(1, 50) AS n"))
-    relation = Relation("public", "many", None, None, None)
-    assert len(read_rows(engine, relation, limit=50)) == 50
-    with pytest.raises(WarehouseWriteError, match="more than 49 rows"):
-        read_rows(engine, relation, limit=49)
-    engine.dispose()
 
 
 def test_each_partition_of_a_range_says_its_own_row_count(warehouse_url: URL) -> None:

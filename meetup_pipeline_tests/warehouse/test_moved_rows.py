@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.warehouse.io_manager import write
+from meetup_pipeline.warehouse.policy import WindowReplace, declare
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window
+from meetup_pipeline.warehouse.writes import write
 
 LA = ZoneInfo("America/Los_Angeles")
 META = sa.MetaData()
@@ -23,8 +24,8 @@ stage = sa.Table(
     sa.Column("starts_at", TS, nullable=False),
     sa.Column("observed_at", TS, nullable=False),
     schema="staging",
-    info={"partition_column": "starts_at"},
 )
+declare(stage, WindowReplace("starts_at"))
 fact = sa.Table(
     "fact_moving",
     META,
@@ -32,11 +33,10 @@ fact = sa.Table(
     sa.Column("starts_at", TS, nullable=False),
     sa.Column("observed_at", TS, nullable=False),
     schema="marts",
-    info={
-        "partition_column": "starts_at",
-        "moves_between_partitions": "event_id",
-        "version_column": "observed_at",
-    },
+)
+declare(
+    fact,
+    WindowReplace("starts_at", moves_between_partitions="event_id", version_column="observed_at"),
 )
 SELECT = (
     "SELECT event_id, starts_at, observed_at FROM staging.stg_moving "

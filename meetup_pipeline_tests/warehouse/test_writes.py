@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from meetup_pipeline.warehouse.io_manager import write
-from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window
-from meetup_pipeline.warehouse.writes import WarehouseWriteError
+from meetup_pipeline.warehouse.policy import WindowReplace
+from meetup_pipeline.warehouse.relations import TableRows, TableSelect, WarehouseWriteError, Window
+from meetup_pipeline.warehouse.writes import write
 from meetup_pipeline_tests.warehouse.tables import LA, dim_table, event_rows, events_table
 
 JAN = Window(datetime(2024, 1, 1, tzinfo=LA), datetime(2024, 2, 1, tzinfo=LA))
@@ -210,7 +210,7 @@ KILLED_WRITER = r"""
 import sys, time
 from datetime import datetime
 import sqlalchemy as sa
-from meetup_pipeline.warehouse.io_manager import write
+from meetup_pipeline.warehouse.writes import write
 from meetup_pipeline.warehouse.relations import TableRows, Window
 from meetup_pipeline_tests.warehouse.tables import LA, event_rows, events_table
 
@@ -256,8 +256,8 @@ def test_sigkilled_writer_leaves_the_window_as_it_was(
 
 
 def test_a_row_that_moved_to_another_day_exists_once(engine: sa.Engine) -> None:
-    table = events_table(name="moving")
-    table.info["moves_between_partitions"] = "event_id"
+    moving = WindowReplace("starts_at", moves_between_partitions="event_id")
+    table = events_table(name="moving", policy=moving)
     source = events_table()
     write(engine, TableRows(source, event_rows(JAN.start, JAN.end)), JAN)
     select = (

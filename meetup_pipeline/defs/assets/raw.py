@@ -7,9 +7,11 @@ Memory does not grow with the window: the client yields records page by page and
 COPYed, in bounded chunks as they arrive, into one session temporary table; then the window
 of ``raw_groups``, ``raw_events`` and ``raw_rejects`` is replaced from it in ONE short
 transaction, through the warehouse resource (three outputs through the IO manager would be
-three transactions, and would need the whole window in memory). The three tables change
-together or not at all; the outputs only carry the metadata. Load-then-swap: no transaction
-and no write lock stays open while the API is paged (``bench/raw_write.py``).
+three transactions, and would need the whole window in memory). The swap writes each table
+with the same `write_window` as the IO manager, by the table's policy, in one transaction:
+the three tables change together or not at all; the outputs only carry the metadata.
+Load-then-swap: no transaction and no write lock stays open while the API is paged
+(``bench/raw_write.py``).
 """
 
 from collections.abc import Iterable, Iterator
@@ -17,8 +19,6 @@ from datetime import date, datetime
 from typing import Any
 
 import dagster as dg
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from meetup_pipeline.defs.checks import reject_rate
 from meetup_pipeline.localdays import in_window, instants_covering, local_date
@@ -30,10 +30,15 @@ from meetup_pipeline.settings.region import RegionSettings
 from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import raw
-from meetup_pipeline.warehouse.ddl import ensure_table
-from meetup_pipeline.warehouse.relations import Window, column_schema, table_metadata
+from meetup_pipeline.warehouse.relations import (
+    TableSelect,
+    Window,
+    WriteResult,
+    table_metadata,
+    write_metadata,
+)
 from meetup_pipeline.warehouse.resource import Warehouse
-from meetup_pipeline.warehouse.writes import WriteResult, stage_in_chunks, swap_windows_from_stage
+from meetup_pipeline.warehouse.writes import load_then_swap
 
 
 def _out(table: Any, description: str) -> dg.AssetOut:
@@ -90,24 +95,13 @@ def raw_meetup(
     step, keys = context.get_step_execution_context(), context.partition_keys
     for table in (raw.raw_groups, raw.raw_events, raw.raw_rejects):
         result = results[table.name]
-        meta = {**common, **_written(table, result, warehouse)}
+        meta = {**common, **write_metadata(table, result, warehouse.describe())}
         if result.rows_by_day is not None:  # each partition's own rows
             add_partition_row_counts(step, dg.AssetKey(table.name), keys, result.rows_by_day)
         if table is raw.raw_rejects:
             meta["reject_rate"] = stream.reject_rate
         yield dg.Output(None, table.name, metadata=meta)
     yield reject_rate.evaluate(warehouse.get_engine(), window, policy)
-
-
-def _written(table: Any, result: WriteResult, warehouse: Warehouse) -> dict[str, Any]:
-    """What the IO manager reports for its writes, for the three tables written here."""
-    return {
-        "dagster/row_count": result.table_rows,
-        "dagster/table_name": table.fullname,
-        "dagster/column_schema": column_schema(table),
-        "rows_written": result.written,
-        "warehouse": warehouse.describe(),
-    }
 
 
 TARGETS = tuple(
@@ -135,32 +129,11 @@ def land_window(
     another window's write never waits for this extraction; the swap is one short
     transaction. A failure before or during the swap leaves the old window as it was.
     """
-    engine = warehouse.get_engine()
-    for table, _ in TARGETS:
-        ensure_table(engine, table)
     params = {**window.params(), "fetched_at": fetched_at, "source": source}
-    stage = raw.load_stage()
-    with engine.connect() as conn:
-        try:
-            with conn.begin():
-                stage.create(conn)
-            stage_in_chunks(conn, stage, stage_rows(records, window), chunk_rows)
-            with conn.begin():
-                return swap_windows_from_stage(conn, TARGETS, params, window)
-        finally:
-            _drop_stage(conn, stage)
-
-
-def _drop_stage(conn: Connection, stage: sa.Table) -> None:
-    """Drop the session's stage before the connection goes back to the pool; if the
-    session is unusable, discard it (its temporary table goes with it)."""
-    try:
-        if conn.in_transaction():
-            conn.rollback()
-        with conn.begin():
-            conn.execute(sa.schema.DropTable(stage, if_exists=True))
-    except sa.exc.SQLAlchemyError:
-        conn.invalidate()
+    selects = [TableSelect(table, sql, params) for table, sql in TARGETS]
+    rows = stage_rows(records, window)
+    engine = warehouse.get_engine()
+    return load_then_swap(engine, raw.load_stage(), rows, selects, window, chunk_rows)
 
 
 def stage_rows(records: Iterable[Record], window: Window) -> Iterator[tuple[Any, ...]]:
