@@ -26,7 +26,7 @@ from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.settings.alerts import AlertSettings
 from meetup_pipeline.settings.dashboard import DashboardSettings
 from meetup_pipeline.settings.env import env_vars, value, values
-from meetup_pipeline.settings.region import RegionSettings, parse_region
+from meetup_pipeline.settings.region import RegionSettings
 from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.warehouse.io_manager import PostgresIOManager
 from meetup_pipeline.warehouse.resource import Warehouse, warehouse_from_env
@@ -90,13 +90,14 @@ class SandboxMeetupResource(MeetupResource):
 def meetup_resource_from_env(**overrides: Any) -> MeetupResource:
     """The Meetup source the environment asks for, its credentials through `dg.EnvVar`.
 
-    The sources (network, named groups, search) are the region's (`RegionSettings`),
-    parsed at load and given as the resource's own fields: the UI shows them and a run's
-    config may override them. Explicit overrides win.
+    It says how to reach the API, not what to ask for: the extracting assets hand the
+    client the `region` resource's sources (`RegionSettings`), so a run's config that
+    overrides `region` changes what is extracted and what the dashboard says alike.
+    Explicit overrides win.
     """
     settings = env_vars(ENV_VARS)
     sandbox = wants_sandbox(settings)
-    wired = {**settings, **parse_region().search_fields(), **overrides}
+    wired = {**settings, **overrides}
     return SandboxMeetupResource(**wired) if sandbox else MeetupResource(**wired)
 
 

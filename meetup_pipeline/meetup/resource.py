@@ -27,7 +27,7 @@ from .client import ClientOptions, MeetupClient
 from .errors import PROCESS_REDACTOR, MeetupConfigError, Redactor, get_logger
 from .models import Extraction, ExtractStats
 from .ratelimit import Clock, PointsBudget, SystemClock, shared_budget
-from .sources import SearchSettings, Sources, parse_places
+from .sources import DEFAULT_SOURCES, SearchSettings, Sources
 from .stream import Record, WindowStream, iterate_in_thread
 from .transport import GraphQLTransport, RetryPolicy, Source
 
@@ -36,20 +36,6 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.meetup.com/gql-ext"
-
-PALO_ALTO_94305 = (37.4241, -122.1661)
-DEFAULT_RADIUS_MILES = 35.0
-DEFAULT_QUERIES = [
-    "dating",
-    "singles",
-    "speed dating",
-    "single professionals",
-    "singles over 40",
-    "lgbtq singles",
-    "singles hiking",
-    "relationships",
-]
-"""The 2018 project searched categories 30/31 and ten dating topics; gql-ext searches text."""
 
 ENV_VARS: dict[str, str] = {
     "api_url": "MEETUP_API_URL",
@@ -84,7 +70,9 @@ def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 class MeetupResource(dg.ConfigurableResource):
-    """Extraction from Meetup's GraphQL API (or its offline sandbox)."""
+    """Extraction from Meetup's GraphQL API (or its offline sandbox): how to reach it
+    (URL, credentials, budget, retries, paging). What to ask for is the caller's: each
+    extraction takes its `Sources` (the pipeline's assets pass the `region` resource's)."""
 
     api_url: str | None = Field(default=None, description="MEETUP_API_URL; unset = Meetup's")
     token_url: str | None = Field(default=None, description="OAuth token endpoint override")
@@ -95,24 +83,6 @@ class MeetupResource(dg.ConfigurableResource):
     member_id: str | None = Field(default=None, description="JWT flow: the member (sub)")
     signing_key_id: str | None = Field(default=None, description="JWT flow: the key id (kid)")
     private_key_file: str | None = Field(default=None, description="JWT flow: RSA key PEM path")
-
-    lat: float = Field(default=PALO_ALTO_94305[0], description="search centre (zip 94305)")
-    lon: float = Field(default=PALO_ALTO_94305[1], description="search centre (zip 94305)")
-    radius_miles: float = Field(default=DEFAULT_RADIUS_MILES, description="search radius in miles")
-    queries: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_QUERIES),
-        description="groupSearch keywords; results are merged by group id",
-    )
-    topic_category_id: str | None = Field(default=None, description="optional search filter")
-    search_places: list[str] = Field(
-        default_factory=list,
-        description="search centres 'lat,lon,radius_miles' (empty: lat, lon, radius_miles)",
-    )
-    search: bool = Field(default=True, description="run the keyword search")
-    pro_network: str | None = Field(default=None, description="a Pro network's urlname")
-    group_urlnames: list[str] = Field(
-        default_factory=list, description="groups to extract by urlname"
-    )
 
     points_per_minute: int = Field(default=500, description="client-side budget per 60 s")
     max_concurrency: int = Field(default=4, description="requests in flight at most")
@@ -275,8 +245,10 @@ class MeetupResource(dg.ConfigurableResource):
         clock: Clock | None = None,
         budget: PointsBudget | None = None,
         stats: ExtractStats | None = None,
+        sources: Sources | None = None,
     ) -> MeetupClient:
-        """A client over ``http`` (tests inject transports, clocks and budgets here)."""
+        """A client over ``http`` asking for ``sources`` (None: `DEFAULT_SOURCES`, the Bay
+        Area search); tests inject transports, clocks and budgets here."""
         if budget is None:
             # the process-wide budget runs on the real clock; an injected clock gets its own
             budget = (
@@ -286,18 +258,7 @@ class MeetupResource(dg.ConfigurableResource):
             )
         clock = clock or SystemClock()
         source = self.source
-        try:
-            places = parse_places(";".join(self.search_places)) if self.search_places else ()
-        except ValueError as exc:
-            raise MeetupConfigError(f"MEETUP_SEARCH_PLACES: {exc}") from None
-        search = SearchSettings(
-            tuple(self.queries),
-            self.lat,
-            self.lon,
-            self.radius_miles,
-            self.topic_category_id,
-            places,
-        )
+        sources = DEFAULT_SOURCES if sources is None else sources
         transport = GraphQLTransport(
             http,
             self.url,
@@ -316,21 +277,14 @@ class MeetupResource(dg.ConfigurableResource):
         )
         return MeetupClient(
             transport,
-            search,
+            sources.search or SearchSettings(),
             ClientOptions(
                 page_size=self.page_size,
                 max_pages=self.max_pages,
                 source=source,
             ),
-            self.sources(search),
+            sources,
         )
-
-    def sources(self, search: SearchSettings) -> Sources:
-        """The configured sources; with none at all, the keyword search (the default)."""
-        network = self._val("pro_network") if self._set("pro_network") else None
-        urlnames = tuple(u.strip() for u in self.group_urlnames if u.strip())
-        wants_search = self.search or not (network or urlnames)
-        return Sources(network, urlnames, search if wants_search else None)
 
     def http_client(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         if transport is None:
@@ -344,21 +298,27 @@ class MeetupResource(dg.ConfigurableResource):
         end: datetime,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
+        sources: Sources | None = None,
     ) -> Extraction:
         """The async form of :meth:`extract_window`."""
         # the source's own budget goes with its own transport, not with an injected one
         budget = self.default_budget(clock) if transport is None else None
         async with self.http_client(transport) as http:
-            return await self.build_client(http, clock, budget).extract_window(start, end)
+            client = self.build_client(http, clock, budget, sources=sources)
+            return await client.extract_window(start, end)
 
-    def stream_window(self, start: datetime, end: datetime) -> WindowStream:
-        """The window's records as an iterator, page by page as the API sends them."""
+    def stream_window(
+        self, start: datetime, end: datetime, sources: Sources | None = None
+    ) -> WindowStream:
+        """The window's records of ``sources`` (None: `DEFAULT_SOURCES`) as an
+        iterator, page by page as the API sends them."""
         stats, clock = ExtractStats(), SystemClock()
 
         async def chunks() -> AsyncIterator[list[Record]]:
             # the source's own transport and budget (the wiring's subclass may override them)
             async with self.http_client() as http:
-                client = self.build_client(http, None, self.default_budget(None), stats)
+                budget = self.default_budget(None)
+                client = self.build_client(http, None, budget, stats, sources)
                 # closed here, not by the loop's finalizer: its pages stop before the loop does
                 async with contextlib.aclosing(client.stream_window(start, end)) as pages:
                     async for chunk in pages:
@@ -366,9 +326,12 @@ class MeetupResource(dg.ConfigurableResource):
 
         return WindowStream(iterate_in_thread(chunks), self.source, clock.now(), stats)
 
-    def extract_window(self, start: datetime, end: datetime) -> Extraction:
-        """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds)."""
-        return _run_sync(self.aextract_window(start, end))
+    def extract_window(
+        self, start: datetime, end: datetime, sources: Sources | None = None
+    ) -> Extraction:
+        """Groups and the events with ``start <= dateTime < end`` (tz-aware bounds) of
+        ``sources`` (None: `DEFAULT_SOURCES`)."""
+        return _run_sync(self.aextract_window(start, end, sources=sources))
 
 
 def wants_sandbox(settings: dict[str, Any]) -> bool:

@@ -9,6 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+PALO_ALTO_94305 = (37.4241, -122.1661)
+DEFAULT_RADIUS_MILES = 35.0
+DEFAULT_QUERIES: tuple[str, ...] = (
+    "dating",
+    "singles",
+    "speed dating",
+    "single professionals",
+    "singles over 40",
+    "lgbtq singles",
+    "singles hiking",
+    "relationships",
+)
+"""The 2018 project searched categories 30/31 and ten dating topics; gql-ext searches text."""
+
 
 @dataclass(frozen=True)
 class Place:
@@ -31,10 +45,10 @@ class SearchSettings:
     centre ``lat``, ``lon``, ``radius_miles``.
     """
 
-    queries: tuple[str, ...]
-    lat: float
-    lon: float
-    radius_miles: float
+    queries: tuple[str, ...] = DEFAULT_QUERIES
+    lat: float = PALO_ALTO_94305[0]
+    lon: float = PALO_ALTO_94305[1]
+    radius_miles: float = DEFAULT_RADIUS_MILES
     topic_category_id: str | None = None
     places: tuple[Place, ...] = ()
 
@@ -49,6 +63,11 @@ class Sources:
     network: str | None = None
     group_urlnames: tuple[str, ...] = ()
     search: SearchSettings | None = None
+
+
+DEFAULT_SOURCES = Sources(search=SearchSettings())
+"""What a caller that names no sources gets: the Bay Area dating search. The pipeline always
+names them (the `region` resource's)."""
 
 
 def network_label(urlname: str) -> str:

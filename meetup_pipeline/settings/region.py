@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from meetup_pipeline.meetup.resource import DEFAULT_QUERIES as RESOURCE_QUERIES
-from meetup_pipeline.meetup.resource import DEFAULT_RADIUS_MILES as RESOURCE_RADIUS_MILES
-from meetup_pipeline.meetup.resource import PALO_ALTO_94305
-from meetup_pipeline.meetup.sources import parse_places
+from meetup_pipeline.meetup.sources import DEFAULT_QUERIES as CLIENT_QUERIES
+from meetup_pipeline.meetup.sources import DEFAULT_RADIUS_MILES as CLIENT_RADIUS_MILES
+from meetup_pipeline.meetup.sources import (
+    PALO_ALTO_94305,
+    Place,
+    SearchSettings,
+    Sources,
+    parse_places,
+)
 from meetup_pipeline.settings import SettingsError
 from meetup_pipeline.settings.clock import DEFAULT_TIMEZONE, local_timezone, parse_timezone
 from meetup_pipeline.settings.env import EnvSettings
@@ -25,9 +30,9 @@ from meetup_pipeline.settings.env import EnvSettings
 DEFAULT_REGION_NAME = "Bay Area"
 DEFAULT_CENTRE = PALO_ALTO_94305
 """Zip 94305 (Stanford / Palo Alto), the 2018 project's search centre."""
-DEFAULT_RADIUS_MILES = RESOURCE_RADIUS_MILES
-DEFAULT_QUERIES: tuple[str, ...] = tuple(RESOURCE_QUERIES)
-"""`MeetupResource`'s own defaults: one definition of the Bay Area dating search."""
+DEFAULT_RADIUS_MILES = CLIENT_RADIUS_MILES
+DEFAULT_QUERIES: tuple[str, ...] = CLIENT_QUERIES
+"""The client's own defaults (`meetup/sources.py`): one definition of the Bay Area search."""
 
 MAX_RADIUS_MILES = 500.0
 
@@ -73,19 +78,18 @@ class Region(BaseModel):
     def is_default_topic(self) -> bool:
         return self.queries == DEFAULT_QUERIES and self.topic_category_id is None
 
-    def search_fields(self) -> dict[str, Any]:
-        """`MeetupResource` fields for the sources (network, named groups, search)."""
-        return {
-            "lat": self.lat,
-            "lon": self.lon,
-            "radius_miles": self.radius_miles,
-            "queries": list(self.queries),
-            "topic_category_id": self.topic_category_id,
-            "pro_network": self.pro_network,
-            "group_urlnames": list(self.group_urlnames),
-            "search_places": [f"{lat:g},{lon:g},{r:g}" for lat, lon, r in self.places],
-            "search": self.search,
-        }
+    def sources(self) -> Sources:
+        """What the pipeline extracts, in the client's terms: the network, the named groups
+        and (unless only those were asked for) the keyword search."""
+        search = SearchSettings(
+            self.queries,
+            self.lat,
+            self.lon,
+            self.radius_miles,
+            self.topic_category_id,
+            tuple(Place(lat, lon, r) for lat, lon, r in self.places),
+        )
+        return Sources(self.pro_network, self.group_urlnames, search if self.search else None)
 
 
 class RegionSettings(EnvSettings):
@@ -115,6 +119,10 @@ class RegionSettings(EnvSettings):
         if not low <= number <= high:  # NaN fails too
             raise SettingsError(f"{ENV[field]}={raw!r} is not a number from {low:g} to {high:g}.")
         return number
+
+    def sources(self) -> Sources:
+        """The sources the extracting assets hand to the client (`SettingsError` if bad)."""
+        return self.region().sources()
 
     def region(self, timezone: str | None = None) -> Region:
         """Every field parsed, or `SettingsError` for the first bad one; `timezone` is the

@@ -11,11 +11,15 @@ import pytest
 
 from meetup_pipeline.meetup.client import MeetupClient
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.meetup.sources import DEFAULT_SOURCES, SearchSettings, Sources
 from meetup_pipeline_tests.clock import FakeClock
 
 from .fakeapi import API, FakeMeetup
 
 T = TypeVar("T")
+
+DATING = Sources(search=SearchSettings(("dating",)))
+"""One keyword at the default centre: what most client tests ask the API for."""
 
 
 @pytest.fixture
@@ -40,6 +44,7 @@ def with_client(
     clock: FakeClock,
     use: ClientUser,
     resource: MeetupResource | None = None,
+    sources: Sources = DEFAULT_SOURCES,
     **settings: Any,
 ) -> Any:
     """Run ``use(client)`` against the fake API, with no real sleeping anywhere."""
@@ -47,7 +52,7 @@ def with_client(
 
     async def main() -> Any:
         async with httpx.AsyncClient(transport=fake.transport()) as http:
-            client = resource.build_client(http, clock=clock)
+            client = resource.build_client(http, clock=clock, sources=sources)
             client.transport.rng.seed(0)
             return await use(client)
 

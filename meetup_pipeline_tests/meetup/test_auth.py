@@ -14,7 +14,7 @@ from meetup_pipeline.meetup.auth import JWT_GRANT, default_token_url
 from meetup_pipeline.meetup.errors import MeetupAuthError, MeetupConfigError, MeetupRetryError
 from meetup_pipeline.meetup.resource import MeetupResource
 
-from .conftest import with_client
+from .conftest import DATING, with_client
 from .fakeapi import API, FakeMeetup, group_node, respond
 
 CLIENT_SECRET = "cs-0123456789abcdef"
@@ -69,7 +69,6 @@ def _refresh_resource(**extra) -> MeetupResource:
         client_id="client-key-1",
         client_secret=CLIENT_SECRET,
         refresh_token=REFRESH,
-        queries=["dating"],
         **extra,
     )
 
@@ -83,7 +82,7 @@ def _search_twice(fake, clock, resource, advance: float = 0.0):
         await client.search_groups()
         return client.stats
 
-    return with_client(fake, clock, use, resource=resource)
+    return with_client(fake, clock, use, resource=resource, sources=DATING)
 
 
 def test_default_token_endpoints() -> None:
@@ -95,7 +94,7 @@ def test_default_token_endpoints() -> None:
 
 def test_static_token_is_sent_as_bearer(fake, clock) -> None:
     fake.valid_tokens = {"static-token-abcdef"}
-    resource = MeetupResource(api_url=API, access_token="static-token-abcdef", queries=["dating"])
+    resource = MeetupResource(api_url=API, access_token="static-token-abcdef")
     _search_twice(fake, clock, resource)
     assert {r["auth"] for r in fake.requests} == {"Bearer static-token-abcdef"}
     assert fake.token_requests == []
@@ -171,7 +170,6 @@ def test_jwt_bearer_flow_signs_a_valid_rs256_assertion(fake, clock, rsa_key, key
         member_id="member-77",
         signing_key_id="kid-2025",
         private_key_file=str(key_file),
-        queries=["dating"],
     )
     _search_twice(fake, clock, resource)
     assert server.issued == 1
@@ -192,7 +190,7 @@ def test_jwt_bearer_flow_signs_a_valid_rs256_assertion(fake, clock, rsa_key, key
 
 
 def test_jwt_flow_with_an_unreadable_or_bad_key_is_a_config_error(fake, clock, tmp_path) -> None:
-    base = dict(api_url=API, client_id="c", member_id="m", signing_key_id="k", queries=["dating"])
+    base = dict(api_url=API, client_id="c", member_id="m", signing_key_id="k")
     TokenServer(fake)
     missing = MeetupResource(private_key_file=str(tmp_path / "nope.pem"), **base)
     with pytest.raises(MeetupConfigError, match="MEETUP_PRIVATE_KEY_FILE cannot be read"):

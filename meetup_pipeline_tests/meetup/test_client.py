@@ -11,15 +11,16 @@ import pytest
 from meetup_pipeline.meetup import queries
 from meetup_pipeline.meetup.errors import MeetupPaginationError
 from meetup_pipeline.meetup.models import Extraction
+from meetup_pipeline.meetup.sources import SearchSettings, Sources
 
-from .conftest import with_client
+from .conftest import DATING, with_client
 from .fakeapi import FakeMeetup, event_node, group_node
 
 PT = ZoneInfo("America/Los_Angeles")
 
 
 def _extract(fake: FakeMeetup, clock, start: datetime, end: datetime, **settings) -> Extraction:
-    settings.setdefault("queries", ["dating"])
+    settings.setdefault("sources", DATING)
 
     async def use(client):
         return await client.extract_window(start, end)
@@ -42,7 +43,11 @@ def test_discovery_merges_every_query_and_page_by_group_id(fake, clock) -> None:
         return await client.search_groups(), client.stats
 
     (groups, rejects), stats = with_client(
-        fake, clock, use, queries=["dating", "singles", "speed dating", "dating"], page_size=3
+        fake,
+        clock,
+        use,
+        sources=Sources(search=SearchSettings(("dating", "singles", "speed dating", "dating"))),
+        page_size=3,
     )
     assert sorted(int(g.model.id) for g in groups) == list(range(1000, 1012))
     assert not rejects

@@ -25,7 +25,7 @@ from meetup_pipeline.meetup.resource import (
     _run_sync,
 )
 
-from .conftest import with_client
+from .conftest import DATING, with_client
 from .fakeapi import API, group_node, respond
 
 SECRETS = {
@@ -105,13 +105,13 @@ def test_from_env_wires_only_the_variables_that_are_set(no_meetup_env) -> None:
     no_meetup_env.setenv("MEETUP_CLIENT_SECRET", SECRETS["client_secret"])
     no_meetup_env.setenv("MEETUP_REFRESH_TOKEN", SECRETS["refresh_token"])
     no_meetup_env.setenv("MEETUP_MEMBER_ID", "")  # empty counts as unset
-    resource = meetup_resource_from_env(radius_miles=20.0)
+    resource = meetup_resource_from_env(page_size=50)
     assert type(resource) is MeetupResource  # credentials: the real API, not the sandbox
     assert isinstance(resource.client_secret, dg.EnvVar)
     assert resource.client_secret.env_var_name == "MEETUP_CLIENT_SECRET"  # a name, no value
     assert SECRETS["client_secret"] not in repr(resource)
     assert resource.member_id is None and resource.api_url is None
-    assert resource.radius_miles == 20.0
+    assert resource.page_size == 50  # explicit overrides win
 
     seen: dict[str, object] = {}
 
@@ -209,7 +209,6 @@ def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
     resource = MeetupResource(
         api_url=API,
         client_id="client-key-1",
-        queries=["dating"],
         max_attempts=2,
         **SECRETS,
     )
@@ -225,7 +224,7 @@ def test_secrets_and_minted_tokens_stay_out_of_logs_and_errors(
         raise AssertionError("expected a failure")
 
     with caplog.at_level(logging.DEBUG):
-        exc, stats = with_client(fake, clock, use, resource=resource)
+        exc, stats = with_client(fake, clock, use, resource=resource, sources=DATING)
     minted = "minted-" + SECRETS["refresh_token"]
     sent = {r["auth"] for r in fake.requests}
     assert sent & {f"Bearer {SECRETS['access_token']}", f"Bearer {minted}"}  # secrets were used
@@ -257,10 +256,12 @@ def test_extract_window_is_sync_even_inside_a_running_loop() -> None:
 def test_extract_window_over_an_injected_transport(fake, clock) -> None:
     fake.groups_by_query = {"dating": [group_node(0)]}
     fake.events_by_group = {"group-0": []}
-    resource = MeetupResource(api_url=API, queries=["dating"])
+    resource = MeetupResource(api_url=API)
     start, end = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
     result = asyncio.run(
-        resource.aextract_window(start, end, transport=fake.transport(), clock=clock)
+        resource.aextract_window(
+            start, end, transport=fake.transport(), clock=clock, sources=DATING
+        )
     )
     assert [g.model.urlname for g in result.groups] == ["group-0"] and result.events == []
     assert result.source == "api" and result.window == (start, end)
@@ -305,10 +306,10 @@ def test_a_failed_extraction_is_not_chained_to_the_event_loop_probe(
     import traceback
 
     monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "http_5xx=1.0")
-    resource = SandboxMeetupResource(max_attempts=1, deadline_s=5, queries=["dating"])
+    resource = SandboxMeetupResource(max_attempts=1, deadline_s=5)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     with pytest.raises(MeetupRetryError) as info:
-        resource.extract_window(start, start.replace(day=2))
+        resource.extract_window(start, start.replace(day=2), sources=DATING)
     assert "HTTP 5" in str(info.value)
     # not even as a suppressed context, which Dagster's error records would still carry
     assert not any("no running event loop" in str(e) for e in _chain(info.value))

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from meetup_pipeline.meetup.errors import MeetupAuthError
 from meetup_pipeline.meetup.models import Extraction
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.meetup.sources import SearchSettings, Sources
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import AuthConfig, RateLimitConfig, SandboxConfig
 from meetup_pipeline_tests.clock import FakeClock
@@ -29,7 +30,9 @@ CLIENT_SECRET = "sandbox-secret-5b8e2c"
 STATIC = "static-token-9d1f4a7c"
 KID = "key-2025"
 WINDOW = (datetime(2024, 1, 1, tzinfo=PT), datetime(2025, 1, 1, tzinfo=PT))
-NEAR: dict[str, Any] = {"radius_miles": 5.0, "queries": ["dating"], "page_size": 25}
+NEAR: dict[str, Any] = {"page_size": 25}
+SMALL = Sources(search=SearchSettings(("dating",), radius_miles=5.0))
+"""A small search: what every extraction here asks for."""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,9 @@ def sandbox(public_key: str, clock: FakeClock, ttl: int = 3600) -> httpx.AsyncBa
 
 
 def run(resource: MeetupResource, transport, clock: FakeClock) -> Extraction:
-    return asyncio.run(resource.aextract_window(*WINDOW, transport=transport, clock=clock))
+    return asyncio.run(
+        resource.aextract_window(*WINDOW, transport=transport, clock=clock, sources=SMALL)
+    )
 
 
 def refresh_token_for(transport: httpx.AsyncBaseTransport) -> str:

@@ -20,13 +20,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.meetup.sources import SearchSettings, Sources
 from meetup_pipeline.sandbox.world import build_world
 from meetup_pipeline_tests.net import free_port, wait_healthy
 
 PT = ZoneInfo("America/Los_Angeles")
 NOW = "2025-06-01T12:00:00+00:00"
 WINDOW = (datetime(2024, 1, 1, tzinfo=PT), datetime(2025, 1, 1, tzinfo=PT))
-NEAR = {"radius_miles": 5.0, "queries": ["dating", "singles"], "page_size": 50}
+NEAR = {"page_size": 50}
+SMALL = Sources(search=SearchSettings(("dating", "singles"), radius_miles=5.0))
+"""A small search: what every extraction here asks for."""
 CLIENT_SECRET = "http-secret-3c9e1b"
 
 
@@ -79,7 +82,7 @@ def test_open_sandbox_over_http_with_the_sync_entry_point(serve) -> None:
     url = serve()
     resource = MeetupResource(api_url=url, **NEAR)
     assert resource.source == "api"
-    result = resource.extract_window(*WINDOW)
+    result = resource.extract_window(*WINDOW, sources=SMALL)
     assert len(result.groups) > 5
     assert [e.model.id for e in result.events] == _truth(result)
     assert result.stats.retries == 0
@@ -118,7 +121,7 @@ def test_jwt_flow_over_http(serve, tmp_path: Path) -> None:
         private_key_file=str(private),
         **NEAR,
     )
-    result = resource.extract_window(*WINDOW)
+    result = resource.extract_window(*WINDOW, sources=SMALL)
     assert [e.model.id for e in result.events] == _truth(result)
     assert resource.token_provider().grants == 1  # type: ignore[attr-defined]
 
@@ -126,8 +129,8 @@ def test_jwt_flow_over_http(serve, tmp_path: Path) -> None:
 def test_real_dropped_connections_timeouts_and_5xx_over_http(serve) -> None:
     faults = "seed=3,drop=0.12,timeout=0.08,timeout_seconds=2,http_5xx=0.08,burst_length=1"
     url = serve("--faults", faults)
-    clean = MeetupResource(api_url=serve(), **NEAR).extract_window(*WINDOW)
+    clean = MeetupResource(api_url=serve(), **NEAR).extract_window(*WINDOW, sources=SMALL)
     resource = MeetupResource(api_url=url, request_timeout_s=0.5, max_attempts=8, **NEAR)
-    result = resource.extract_window(*WINDOW)
+    result = resource.extract_window(*WINDOW, sources=SMALL)
     assert [e.raw for e in result.events] == [e.raw for e in clean.events]
     assert result.stats.retries > 0

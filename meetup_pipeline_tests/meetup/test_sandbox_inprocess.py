@@ -17,7 +17,7 @@ import pytest
 from meetup_pipeline.defs.resources import SandboxMeetupResource
 from meetup_pipeline.meetup.errors import MeetupError, MeetupPaginationError
 from meetup_pipeline.meetup.models import Extraction
-from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.meetup.sources import DEFAULT_SOURCES, SearchSettings, Sources
 from meetup_pipeline.sandbox import app as sandbox_app
 from meetup_pipeline.sandbox.app import sandbox_transport
 from meetup_pipeline.sandbox.config import (
@@ -32,7 +32,10 @@ from meetup_pipeline_tests.clock import FakeClock
 
 PT = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
-NEAR = {"radius_miles": 5.0, "queries": ["dating", "singles"], "page_size": 25}
+NEAR: dict[str, Any] = {
+    "page_size": 25,
+    "sources": Sources(search=SearchSettings(("dating", "singles"), radius_miles=5.0)),
+}
 """A small search (about ten groups) keeps the fault tests quick."""
 
 
@@ -41,13 +44,21 @@ def extract(
     end: datetime,
     config: SandboxConfig | None = None,
     clock: FakeClock | None = None,
+    sources: Sources = DEFAULT_SOURCES,
     **settings: Any,
 ) -> Extraction:
     clock = clock or FakeClock(start=datetime.now(UTC))
     resource = SandboxMeetupResource(**settings)
     assert resource.source == "sandbox"
     transport = sandbox_transport(config or SandboxConfig(now=NOW), clock.monotonic)
-    return asyncio.run(resource.aextract_window(start, end, transport=transport, clock=clock))
+    return asyncio.run(
+        resource.aextract_window(start, end, transport=transport, clock=clock, sources=sources)
+    )
+
+
+def within(miles: float) -> Sources:
+    """The default keyword search, at the default centre, within ``miles``."""
+    return Sources(search=SearchSettings(radius_miles=miles))
 
 
 def expected_ids(result: Extraction, start: datetime, end: datetime, now=NOW) -> list[str]:
@@ -62,9 +73,9 @@ def ids(result: Extraction) -> list[str]:
 
 def test_discovery_is_the_sandbox_search_and_backfill_costs_groups_times_pages() -> None:
     start, end = datetime(2015, 1, 1, tzinfo=PT), datetime(2025, 1, 1, tzinfo=PT)
-    result = extract(start, end, radius_miles=10.0)
+    result = extract(start, end, sources=within(10.0))
     world = build_world(42, 1.0)
-    settings = MeetupResource(radius_miles=10.0)
+    settings = SearchSettings(radius_miles=10.0)
     listed = {
         g.id
         for q in settings.queries
@@ -136,7 +147,7 @@ def test_daily_windows_across_dst_lose_and_double_nothing(dst: datetime) -> None
     days = [dst - timedelta(days=1), dst, dst + timedelta(days=1), dst + timedelta(days=2)]
     assert days[2].astimezone(UTC) - days[1].astimezone(UTC) != timedelta(hours=24)
     seen: list[str] = []
-    results = [extract(a, b, radius_miles=12.0) for a, b in pairwise(days)]
+    results = [extract(a, b, sources=within(12.0)) for a, b in pairwise(days)]
     for result in results:
         seen += ids(result)
     assert len(seen) == len(set(seen)) >= 3

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL
 from meetup_pipeline.defs.assets.raw import land_window
 from meetup_pipeline.meetup.errors import MeetupConfigError
 from meetup_pipeline.meetup.resource import MeetupResource
+from meetup_pipeline.meetup.sources import SearchSettings, Sources, parse_places
 from meetup_pipeline.sandbox.chapters import LEFT_AT
 from meetup_pipeline.sandbox.network import NETWORK_URLNAME, build_network
 from meetup_pipeline.warehouse.relations import Window
@@ -29,8 +30,13 @@ START, END = datetime(2020, 7, 1, tzinfo=UTC), datetime(2021, 12, 1, tzinfo=UTC)
 NETWORK = f"network:{NETWORK_URLNAME}"
 MELBOURNE = "-37.81,144.96,30"
 LONDON = "51.51,-0.13,20"
-COMMON = {"queries": ["coffee"], "page_size": 40}
+COMMON = {"page_size": 40}
 """Small pages (the network's are 5x, 200) so that a window takes several."""
+
+
+def coffee_at(*places: str) -> SearchSettings:
+    """The keyword search for "coffee" around each 'lat,lon,radius' place."""
+    return SearchSettings(("coffee",), places=parse_places(";".join(places)))
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +61,12 @@ def _truth(urlnames: set[str] | None = None, network_only: bool = False) -> list
     return sorted(ids)
 
 
-def _extract(url: str, **fields):
-    return MeetupResource(api_url=url, **{**COMMON, **fields}).extract_window(START, END)
+def _extract(url: str, sources: Sources):
+    return MeetupResource(api_url=url, **COMMON).extract_window(START, END, sources=sources)
 
 
 def test_a_network_alone_pages_its_window_not_its_chapters(url: str) -> None:
-    x = _extract(url, pro_network=NETWORK_URLNAME, search=False)
+    x = _extract(url, Sources(NETWORK_URLNAME))
     assert sorted(f.model.id for f in x.events) == _truth(network_only=True)
     assert {f.sources for f in x.events} == {(NETWORK,)}
     # 45 listed chapters, and the one that left (its events before leaving are network ones)
@@ -79,7 +85,7 @@ def test_a_network_alone_pages_its_window_not_its_chapters(url: str) -> None:
 
 def test_named_groups_alone(url: str) -> None:
     names = {"code-coffee-kathmandu", "code-coffee-honolulu"}
-    x = _extract(url, group_urlnames=[*sorted(names), "no-such-group"], search=False)
+    x = _extract(url, Sources(group_urlnames=(*sorted(names), "no-such-group")))
     assert {g.model.urlname for g in x.groups} == names
     assert [r.payload for r in x.rejects] == [{"urlname": "no-such-group"}]
     assert sorted(f.model.id for f in x.events) == _truth(names)
@@ -89,7 +95,7 @@ def test_named_groups_alone(url: str) -> None:
 
 
 def test_several_places_alone(url: str) -> None:
-    x = _extract(url, search_places=[MELBOURNE, LONDON])
+    x = _extract(url, Sources(search=coffee_at(MELBOURNE, LONDON)))
     assert {g.model.city for g in x.groups} == {"Melbourne", "London"}
     assert {g.sources for g in x.groups} == {
         (f"search:coffee@{MELBOURNE}",),
@@ -100,12 +106,8 @@ def test_several_places_alone(url: str) -> None:
 
 
 def test_all_combined_each_record_once_with_every_source(url: str) -> None:
-    x = _extract(
-        url,
-        pro_network=NETWORK_URLNAME,
-        group_urlnames=["code-coffee-melbourne", "code-coffee-lima"],
-        search_places=[MELBOURNE],
-    )
+    named = ("code-coffee-melbourne", "code-coffee-lima")
+    x = _extract(url, Sources(NETWORK_URLNAME, named, coffee_at(MELBOURNE)))
     ids = [f.model.id for f in x.events]
     assert len(ids) == len(set(ids))
     everything = set(_truth(network_only=True)) | set(_truth({"code-coffee-lima"}))
@@ -133,13 +135,12 @@ def engine(warehouse_url: URL) -> Iterator[sa.Engine]:
 def test_the_raw_layer_stores_a_record_once_listing_both_sources(
     url: str, warehouse_url: URL, engine: sa.Engine
 ) -> None:
-    meetup = MeetupResource(
-        api_url=url, pro_network=NETWORK_URLNAME, search_places=[MELBOURNE], **COMMON
-    )
+    meetup = MeetupResource(api_url=url, **COMMON)
+    sources = Sources(NETWORK_URLNAME, (), coffee_at(MELBOURNE))
     warehouse = Warehouse(url=warehouse_url.render_as_string(hide_password=False))
     la = ZoneInfo("America/Los_Angeles")
     window = Window(datetime(2021, 1, 1, tzinfo=la), datetime(2021, 3, 1, tzinfo=la))
-    stream = meetup.stream_window(window.start, window.end)
+    stream = meetup.stream_window(window.start, window.end, sources=sources)
     land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     with engine.connect() as conn:
         events = conn.execute(
@@ -155,6 +156,6 @@ def test_the_raw_layer_stores_a_record_once_listing_both_sources(
 
 def test_an_unknown_network_is_one_clear_error(url: str) -> None:
     with pytest.raises(MeetupConfigError) as err:
-        _extract(url, pro_network="no-such-network", search=False)
+        _extract(url, Sources("no-such-network"))
     assert "MEETUP_PRO_NETWORK='no-such-network'" in str(err.value)
     assert "\n" not in str(err.value)

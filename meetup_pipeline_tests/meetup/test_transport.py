@@ -17,13 +17,13 @@ from meetup_pipeline.meetup.errors import (
 from meetup_pipeline.meetup.resource import MeetupResource
 from meetup_pipeline_tests.clock import FakeClock
 
-from .conftest import with_client
+from .conftest import DATING, with_client
 from .fakeapi import API, FakeMeetup, group_node, raise_exc, rate_limited, respond
 
 
 def _search(fake: FakeMeetup, clock: FakeClock, **settings):
     fake.groups_by_query = {"dating": [group_node(0), group_node(1)]}
-    settings.setdefault("queries", ["dating"])
+    settings.setdefault("sources", DATING)
 
     async def use(client):
         groups, rejects = await client.search_groups()
@@ -145,7 +145,7 @@ def test_budget_paces_requests_without_real_sleeps(fake, clock) -> None:
         await client.search_groups()
         return client.stats
 
-    stats = with_client(fake, clock, use, queries=["dating"], page_size=1, points_per_minute=10)
+    stats = with_client(fake, clock, use, sources=DATING, page_size=1, points_per_minute=10)
     assert stats.requests == 30
     assert stats.budget_waits > 0
     assert clock.monotonic() - 1000.0 == pytest.approx(300.0)  # 6 windows of 5 requests
@@ -175,13 +175,11 @@ def test_concurrent_requests_share_one_budget_and_bounded_slots(fake, clock) -> 
         state["in_flight"] -= 1
         return fake.handle(request)
 
-    resource = MeetupResource(
-        api_url=API, queries=["dating"], points_per_minute=10, max_concurrency=4
-    )
+    resource = MeetupResource(api_url=API, points_per_minute=10, max_concurrency=4)
 
     async def main():
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-            client = resource.build_client(http, clock=clock)
+            client = resource.build_client(http, clock=clock, sources=DATING)
             start = datetime(2024, 1, 1, tzinfo=UTC)
             return await client.extract_window(start, start + timedelta(days=1))
 

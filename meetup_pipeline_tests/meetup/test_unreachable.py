@@ -12,7 +12,7 @@ from meetup_pipeline.meetup.errors import MeetupRetryError
 from meetup_pipeline.meetup.resource import MeetupResource
 from meetup_pipeline_tests.clock import FakeClock
 
-from .conftest import run
+from .conftest import DATING, run
 
 SECRET = "tok-Do-Not-Print-2718"
 
@@ -28,11 +28,11 @@ def dead_port() -> int:
 def test_dead_port_names_the_variable(clock: FakeClock, limit: str) -> None:
     url = f"http://someone:{SECRET}@127.0.0.1:{dead_port()}/gql-ext?access_token={SECRET}"
     settings = {"max_attempts": 2} if limit == "attempts" else {"deadline_s": 1}
-    resource = MeetupResource(api_url=url, access_token=SECRET, queries=["dating"], **settings)
+    resource = MeetupResource(api_url=url, access_token=SECRET, **settings)
 
     async def main() -> None:
         async with httpx.AsyncClient() as http:  # a real connection attempt, refused
-            client = resource.build_client(http, clock=clock)
+            client = resource.build_client(http, clock=clock, sources=DATING)
             await client.search_groups()
 
     with pytest.raises(MeetupRetryError) as info:
@@ -52,10 +52,10 @@ def test_the_in_process_sandbox_is_named_as_the_source_not_a_variable(
     from meetup_pipeline.defs.resources import SandboxMeetupResource
 
     monkeypatch.setenv("MEETUP_SANDBOX_FAULTS", "drop=1.0")
-    resource = SandboxMeetupResource(queries=["dating"], max_attempts=3)
+    resource = SandboxMeetupResource(max_attempts=3)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     with pytest.raises(MeetupRetryError) as info:
-        resource.extract_window(start, start + timedelta(days=1))
+        resource.extract_window(start, start + timedelta(days=1), sources=DATING)
     message = str(info.value)
     assert "gave up after 3 attempts (last problem: connection dropped" in message
     assert "the in-process sandbox fails only by MEETUP_SANDBOX_FAULTS" in message

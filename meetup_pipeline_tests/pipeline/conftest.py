@@ -38,14 +38,21 @@ def runner_for(url: URL, meetup: MeetupResource | None = None) -> Runner:
     job = dg.define_asset_job("pipeline", selection=dg.AssetSelection.assets(*partitioned))
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def("pipeline")
 
-    def run(start: str, end: str | None = None, raise_on_error: bool = True) -> Any:
+    def run(
+        start: str,
+        end: str | None = None,
+        raise_on_error: bool = True,
+        run_config: dict[str, Any] | None = None,
+    ) -> Any:
         if end is None:
-            return resolved.execute_in_process(partition_key=start, raise_on_error=raise_on_error)
+            return resolved.execute_in_process(
+                run_config, partition_key=start, raise_on_error=raise_on_error
+            )
         tags = {
             "dagster/asset_partition_range_start": start,
             "dagster/asset_partition_range_end": end,
         }
-        return resolved.execute_in_process(tags=tags, raise_on_error=raise_on_error)
+        return resolved.execute_in_process(run_config, tags=tags, raise_on_error=raise_on_error)
 
     return run
 

@@ -125,8 +125,11 @@ def assert_lands(engine: sa.Engine, expected: dict[str, tuple[str, str, int, str
 
 
 def runner(url: URL, api_url: str) -> Any:
-    meetup = MeetupResource(api_url=api_url, queries=[QUERY], points_per_minute=10**9)
-    return runner_for(url, meetup)
+    """Runs that search the fake API for `QUERY`: the region resource says what to ask for."""
+    meetup = MeetupResource(api_url=api_url, points_per_minute=10**9)
+    run = runner_for(url, meetup)
+    region = {"resources": {"region": {"config": {"queries": QUERY}}}}
+    return lambda start, end=None: run(start, end, run_config=region)
 
 
 def test_local_days_whatever_the_order(

@@ -10,13 +10,18 @@ from pathlib import Path
 import pytest
 
 from meetup_pipeline.defs.resources import meetup_resource_from_env
-from meetup_pipeline.meetup import MeetupResource
+from meetup_pipeline.meetup.sources import DEFAULT_SOURCES
 from meetup_pipeline.preflight import PreflightError, check_region
 from meetup_pipeline.sandbox.config import SandboxConfig
 from meetup_pipeline.sandbox.region import BAY_AREA, region_for
 from meetup_pipeline.sandbox.world import build_world
 from meetup_pipeline.settings import SettingsError
-from meetup_pipeline.settings.region import DEFAULT_CENTRE, DEFAULT_QUERIES, Region, parse_region
+from meetup_pipeline.settings.region import (
+    DEFAULT_CENTRE,
+    Region,
+    RegionSettings,
+    parse_region,
+)
 
 BASE_WORLD = "9ec571ff55412589a5094a6fb525237e299299a2085df1bd9b337f29ee123f64"
 """Digest of the default sandbox world (seed 42, scale 1) before the regions existed."""
@@ -54,21 +59,22 @@ def test_defaults_are_the_bay_area_dating_search() -> None:
     assert region == Region()
     assert (region.lat, region.lon) == DEFAULT_CENTRE
     assert (region.timezone, region.region_name) == ("America/Los_Angeles", "Bay Area")
-    resource = MeetupResource()
-    assert (resource.lat, resource.lon, resource.radius_miles) == (*DEFAULT_CENTRE, 35.0)
-    assert tuple(resource.queries) == DEFAULT_QUERIES and resource.topic_category_id is None
+    assert region.sources() == DEFAULT_SOURCES  # the client's own default search, too
 
 
-def test_search_settings_reach_the_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_settings_reach_the_region_resource_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The region resource is what extraction asks for; the Meetup resource does not copy it."""
     monkeypatch.setenv("MEETUP_SEARCH_LAT", "6.5244")
     monkeypatch.setenv("MEETUP_SEARCH_LON", "3.3792")
     monkeypatch.setenv("MEETUP_SEARCH_RADIUS_MILES", "20")
     monkeypatch.setenv("MEETUP_SEARCH_QUERIES", " tech , python,tech ,, data science")
     monkeypatch.setenv("MEETUP_SEARCH_TOPIC_CATEGORY", "34")
-    resource = meetup_resource_from_env()
-    assert (resource.lat, resource.lon, resource.radius_miles) == (6.5244, 3.3792, 20.0)
-    assert resource.queries == ["tech", "python", "data science"]
-    assert resource.topic_category_id == "34"
+    search = RegionSettings.from_environ().sources().search
+    assert search is not None
+    assert (search.lat, search.lon, search.radius_miles) == (6.5244, 3.3792, 20.0)
+    assert search.queries == ("tech", "python", "data science")
+    assert search.topic_category_id == "34"
+    assert "lat" not in type(meetup_resource_from_env()).model_fields  # how, not what
 
 
 def test_an_unnamed_region_is_named_by_its_centre() -> None:

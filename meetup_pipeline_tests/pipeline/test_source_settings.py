@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from meetup_pipeline.defs.resources import SandboxMeetupResource, meetup_resource_from_env
+from meetup_pipeline.meetup.sources import Sources
 from meetup_pipeline.preflight import PreflightError, check_region
 from meetup_pipeline.settings import SettingsError
-from meetup_pipeline.settings.region import DEFAULT_QUERIES, parse_region
+from meetup_pipeline.settings.region import DEFAULT_QUERIES, RegionSettings, parse_region
 
 
 def test_the_default_search_only_without_any_source() -> None:
@@ -23,7 +24,12 @@ def test_the_default_search_only_without_any_source() -> None:
     assert both.search and both.queries == ("python",)
     places = parse_region({"MEETUP_SEARCH_PLACES": "37.42,-122.17,35; 51.5,-0.12,20;"})
     assert places.search and places.places == ((37.42, -122.17, 35.0), (51.5, -0.12, 20.0))
-    assert places.search_fields()["search_places"] == ["37.42,-122.17,35", "51.5,-0.12,20"]
+    search = places.sources().search
+    assert search is not None and [p.label for p in search.all_places()] == [
+        "37.42,-122.17,35",
+        "51.5,-0.12,20",
+    ]
+    assert network.sources() == Sources("rladies", (), None)  # the client asks for it alone
 
 
 @pytest.mark.parametrize(
@@ -58,6 +64,8 @@ def test_a_network_and_no_credentials_extract_the_sandbox_network(
     meetup = meetup_resource_from_env()
     assert "Pro network rladies" in check_region() and "keyword" not in check_region()
     assert isinstance(meetup, SandboxMeetupResource)
-    x = meetup.extract_window(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 8, tzinfo=UTC))
+    sources = RegionSettings.from_environ().sources()  # as the extracting assets do
+    window = (datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 8, tzinfo=UTC))
+    x = meetup.extract_window(*window, sources=sources)
     assert len(x.groups) >= 40 and x.events
     assert {f.sources for f in x.events} == {("network:rladies",)}

@@ -18,6 +18,7 @@ from meetup_pipeline.defs.checks import upcoming_events as upcoming_check
 from meetup_pipeline.meetup import MeetupResource
 from meetup_pipeline.meetup.errors import MeetupPaginationError, MeetupRetryError
 from meetup_pipeline.partitions import daily, single_run
+from meetup_pipeline.settings.region import RegionSettings
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import marts, staging
 from meetup_pipeline.warehouse.relations import TableRows, TableSelect, Window, table_metadata
@@ -86,9 +87,13 @@ UPCOMING_SQL = load_sql("upcoming_events")
     check_specs=[upcoming_check.SPEC],
 )
 def upcoming_events(
-    context: dg.AssetExecutionContext, meetup: MeetupResource, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    meetup: MeetupResource,
+    warehouse: Warehouse,
+    region: RegionSettings,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """Events scheduled in the next 60 days, for the dashboard; refreshed by a sensor.
+    """The region's events scheduled in the next 60 days, for the dashboard; refreshed by
+    a sensor.
 
     The extraction's payloads go to PostgreSQL as bound JSON, and `sql/upcoming_events.sql`
     types them with the same rules as past events, so both agree on what is online and
@@ -98,8 +103,9 @@ def upcoming_events(
     output not yielded would make Dagster skip the dashboard.
     """
     now = datetime.now(UTC)
+    sources = region.sources()  # what to ask for: the region resource's, not `meetup`'s
     try:
-        extraction = meetup.extract_window(now, now + UPCOMING_HORIZON)
+        extraction = meetup.extract_window(now, now + UPCOMING_HORIZON, sources=sources)
     except (MeetupRetryError, MeetupPaginationError) as exc:
         # the API failing past its retries; refused credentials or a rejected query are
         # not a stale snapshot but a fault to fix, and fail the step as before

@@ -26,6 +26,7 @@ from meetup_pipeline.meetup import Event, MeetupResource, Reject
 from meetup_pipeline.meetup.stream import Record
 from meetup_pipeline.partition_metadata import add_partition_row_counts
 from meetup_pipeline.partitions import daily, single_run
+from meetup_pipeline.settings.region import RegionSettings
 from meetup_pipeline.settings.reject import RejectPolicySettings
 from meetup_pipeline.sql import load_sql
 from meetup_pipeline.tables import raw
@@ -68,15 +69,18 @@ def raw_meetup(
     meetup: MeetupResource,
     warehouse: Warehouse,
     reject_policy: RejectPolicySettings,
+    region: RegionSettings,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """Extract the window from Meetup (or the offline sandbox) and land it in one swap."""
+    """Extract the region's sources for the window from Meetup (or the offline sandbox)
+    and land it in one swap."""
     window = Window.of(context.partition_time_window)
     policy = reject_policy.policy()  # a bad setting (or run config) fails before extracting
+    sources = region.sources()  # what to ask for: the region resource's, not `meetup`'s
     # the window's days in every zone (land_window keeps the events local to the window);
     # closed on every path: a failed write or an interrupt stops the extraction at once,
     # not whenever garbage collection reaches the abandoned stream
     instants = instants_covering(window.start_date, window.end_date)
-    with meetup.stream_window(*instants) as stream:
+    with meetup.stream_window(*instants, sources=sources) as stream:
         results = land_window(warehouse, stream, window, stream.fetched_at, stream.source)
     context.log.info(
         "Extracted %d groups, %d events, %d rejects from %s in %.1fs (%d requests)",
