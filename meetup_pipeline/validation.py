@@ -115,9 +115,7 @@ def check_sandbox_settings(environ: Mapping[str, str] | None = None) -> str:
     if not faults:
         return "no faults injected"
     used = "" if source_for(env) == "sandbox" else " (ignored: the source is not the sandbox)"
-    active = config.faults.model_dump(exclude_defaults=True)
-    shown = ", ".join(f"{k}={v}" for k, v in active.items())
-    return f"faults {shown or 'none'}{used}"
+    return f"faults {config.faults.describe() or 'none'}{used}"
 
 
 def check_schedule(environ: Mapping[str, str] | None = None) -> str:

@@ -132,6 +132,14 @@ class FaultConfig(BaseModel):
             raise ValueError(f"unknown fault kinds {sorted(unknown)}")
         return value
 
+    def describe(self) -> str:
+        """The faults asked for, in `MEETUP_SANDBOX_FAULTS`'s own syntax (`all=0.3, slow=0`),
+        a kind given 0 included (it is left out of `all`); `any_kinds` is derived, not shown."""
+        given = self.model_dump(exclude_unset=True, exclude={"any_kinds", "any_fault"})
+        parts = [f"all={self.any_fault:g}"] if self.any_fault else []
+        parts += [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in given.items()]
+        return ", ".join(parts)
+
     def any_enabled(self) -> bool:
         drawn = self.any_fault > 0 and bool(self.any_kinds)
         return drawn or any(getattr(self, name) > 0 for name in FAULT_RATES)

@@ -60,6 +60,11 @@ def test_sandbox_settings_are_checked() -> None:
     assert preflight.check_sandbox_settings({}) == "no faults injected"
     shown = preflight.check_sandbox_settings({"MEETUP_SANDBOX_FAULTS": "http_5xx=0.1,slow=0.2"})
     assert shown == "faults http_5xx=0.1, slow=0.2"
+    mixed = preflight.check_sandbox_settings({"MEETUP_SANDBOX_FAULTS": "all=0.3,timeout=0"})
+    assert mixed == "faults all=0.3, timeout=0"  # the kinds `all` draws from: derived
+    assert preflight.check_sandbox_settings({"MEETUP_SANDBOX_FAULTS": "all=0.3,slow=0.1"}) == (
+        "faults all=0.3, slow=0.1"
+    )
     with pytest.raises(PreflightError, match="MEETUP_SANDBOX_FAULTS: unknown fault 'bogus'"):
         preflight.check_sandbox_settings({"MEETUP_SANDBOX_FAULTS": "bogus=3"})
     with pytest.raises(PreflightError, match="MEETUP_SANDBOX_FAULTS"):
