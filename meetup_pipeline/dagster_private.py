@@ -14,7 +14,7 @@ test. Grouped by the module that needs them (hence no import sorting in this fil
 
 # ruff: noqa: F401, I001
 
-# --- Run tags (sensors.py, schedules.py): Dagster's own tag keys, which Dagster reads back.
+# --- Run tags (defs/alerts/, defs/automation/): Dagster's own tag keys, which Dagster reads back.
 # `dagster` exports none of them; spelling the strings out would hide a rename.
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,  # a range run's last partition
@@ -30,11 +30,12 @@ from dagster._core.storage.tags import (
 )
 
 # Dagster's own test of a cron string, the one its schedules apply: MEETUP_DAILY_CRON is
-# refused before any run with the same rule (schedules.py).
+# refused before any run with the same rule (settings/clock.py).
 from dagster._utils.schedules import is_valid_cron_string
 
-# --- The freshness checks (freshness.py): since when the schedule and the refresh sensor have
-# been running (their instigator state), and the schedule's next tick after a time.
+# --- The freshness checks (defs/checks/freshness.py): since when the schedule and the
+# refresh sensor have been running (their instigator state), and the schedule's next tick
+# after a time.
 from dagster._core.scheduler.instigation import (
     InstigatorType,
     ScheduleInstigatorData,
@@ -55,16 +56,12 @@ from dagster._core.execution.context.metadata_logging import (
 from dagster._cli.utils import TMP_DAGSTER_HOME_PREFIX
 
 # --- Types Dagster hands us but does not export.
-# What `dg.define_asset_job(...)` returns: annotates the list of jobs (schedules.py).
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
-
-# A failure's error as a run-failure event carries it; alerts print its first line (sensors.py).
+# A failure's error as a run-failure event carries it; alerts print its first line
+# (defs/alerts/webhook.py).
 from dagster._utils.error import SerializableErrorInfo
 
 # An asset check's execution record, as `instance.event_log_storage` returns it, and its
-# status: the freshness alert sensor reads both (freshness.py); the range check results
+# status: the freshness alert sensor reads both (defs/alerts/freshness.py); the range check results
 # write the status (instance/planned_events.py).
 from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,

@@ -146,13 +146,6 @@ def test_TMP_DAGSTER_HOME_PREFIX() -> None:
     )
 
 
-def test_UnresolvedAssetJobDefinition() -> None:
-    job = dg.define_asset_job("fence_job", selection="*")
-    assert isinstance(job, dp.UnresolvedAssetJobDefinition), changed(
-        "UnresolvedAssetJobDefinition", "being what define_asset_job returns", type(job)
-    )
-
-
 def test_SerializableErrorInfo() -> None:
     try:
         raise ValueError("first line\nsecond")
