@@ -164,8 +164,10 @@ def build_venv(venv: Path, version: Version, fresh: bool) -> list[str]:
     if fresh_dagster:
         for package in COMPANIONS:
             installer.companion(package)
-        if not installer.pip("--no-deps", "-e", str(REPO)):
-            raise SystemExit("could not install the project (editable) into the venv")
+    # every time: a reused venv may point at another checkout (one since deleted), and then
+    # every CLI the tests start fails to import the project
+    if not installer.pip("--no-deps", "-e", str(REPO)):
+        raise SystemExit("could not install the project (editable) into the venv")
     check = sh([str(python), "-m", "pip", "check"], capture_output=True)
     if check.returncode != 0:
         installer.notes.append("pip check: " + "; ".join(check.stdout.strip().splitlines()))
