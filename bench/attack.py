@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,8 +32,11 @@ from meetup_pipeline_tests.chaos import test_secret_echo as echo  # noqa: E402
 from meetup_pipeline_tests.chaos.conftest import (  # noqa: E402
     LiveRun,
     Site,
+    TmpfsUnavailable,
+    fill_up,
     make_site,
     remove_site,
+    tmpfs_site,
 )
 from meetup_pipeline_tests.chaos.hostile import serve  # noqa: E402
 from meetup_pipeline_tests.chaos.test_interrupts import (  # noqa: E402
@@ -285,57 +285,31 @@ def echo_case(clean: dict[str, str]) -> Row:
 
 
 def disk_cases(clean: dict[str, str]) -> list[Row]:
-    site = make_site("meetup-attack-disk-")
-    home = site.root / "home"
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs", str(home)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        remove_site(site)
-        return [Row("disk full", notes=["skipped: cannot mount a tmpfs (needs root)"])]
-    rows = []
     try:
-        for when in ("before the run", "mid-run"):
-            row = Row(f"disk full {when}")
-            run = LiveRun(site) if when == "mid-run" else None
-            if run is not None:
-                run.wait_for('STEP_START - Started execution of step "stg_events"')
-            filler = _fill(home)
-            if run is None:
-                run = LiveRun(site)
-            code = run.wait_exit(EXIT_S)
-            named = "is full; free space, then rerun: nothing was changed" in run.output
-            raw = "Traceback" in run.output or "could not extend file" in run.output
-            row.attacked = f"rc {code}, {'named' if named else 'NOT named'}"
-            if raw:
-                row.notes.append("a raw error was shown")
-            filler.unlink()
-            heal(site, row, clean)
-            row.held = row.held and named and not raw and code not in (0, None)
-            rows.append(row)
-    finally:
-        remove_site(site)
-        subprocess.run(["umount", "-l", str(home)], check=False)
-        shutil.rmtree(site.root, ignore_errors=True)
-    return rows
+        with tmpfs_site("meetup-attack-disk-") as site:
+            return [_disk_case(site, when, clean) for when in ("before the run", "mid-run")]
+    except TmpfsUnavailable:
+        return [Row("disk full", notes=["skipped: cannot mount a tmpfs (needs root)"])]
 
 
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as fh:
-        try:
-            while True:
-                fh.write(b"\0" * (1 << 20))
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-        try:
-            while True:
-                fh.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-    return filler
+def _disk_case(site: Site, when: str, clean: dict[str, str]) -> Row:
+    row = Row(f"disk full {when}")
+    run = LiveRun(site) if when == "mid-run" else None
+    if run is not None:
+        run.wait_for('STEP_START - Started execution of step "stg_events"')
+    filler = fill_up(site.root / "home")
+    if run is None:
+        run = LiveRun(site)
+    code = run.wait_exit(EXIT_S)
+    named = "is full; free space, then rerun: nothing was changed" in run.output
+    raw = "Traceback" in run.output or "could not extend file" in run.output
+    row.attacked = f"rc {code}, {'named' if named else 'NOT named'}"
+    if raw:
+        row.notes.append("a raw error was shown")
+    filler.unlink()
+    heal(site, row, clean)
+    row.held = row.held and named and not raw and code not in (0, None)
+    return row
 
 
 def main() -> int:

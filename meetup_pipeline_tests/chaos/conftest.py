@@ -9,6 +9,7 @@ outcome from the same PostgreSQL server (Dagster's `runs` table, the marts).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
@@ -268,6 +269,57 @@ def remove_site(site: Site) -> None:
     if site.pgdata.exists():
         stop_server(site.pgdata)
     shutil.rmtree(site.root, ignore_errors=True)
+
+
+class TmpfsUnavailable(RuntimeError):
+    """No tmpfs could be mounted here (mounting needs root)."""
+
+
+@contextlib.contextmanager
+def tmpfs_site(prefix: str) -> Iterator[Site]:
+    """A site whose `MEETUP_HOME` is a 256 MB tmpfs: a disk the tests can fill."""
+    site = make_site(prefix)
+    home = site.root / "home"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs", str(home)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        remove_site(site)
+        raise TmpfsUnavailable(mounted.stderr.strip())
+    try:
+        yield site
+    finally:
+        try:
+            remove_site(site)  # stops the server first
+        finally:
+            subprocess.run(["umount", "-l", str(home)], check=False)
+            shutil.rmtree(site.root, ignore_errors=True)  # the mount point, now a folder
+
+
+def fill(path: Path, leave: int) -> Path:
+    """A file taking all the space of `path`'s disk but `leave` bytes."""
+    filler = path / "filler"
+    free = shutil.disk_usage(path).free
+    with filler.open("wb") as fh:
+        fh.truncate(0)
+        chunk = b"\0" * (1 << 20)
+        for _ in range(max(0, free - leave) >> 20):
+            fh.write(chunk)
+    return filler
+
+
+def fill_up(path: Path) -> Path:
+    """`fill`, then the last bytes too: every later write to the disk fails."""
+    filler = fill(path, leave=0)
+    with filler.open("ab", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
 
 
 @pytest.fixture

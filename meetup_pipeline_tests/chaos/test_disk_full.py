@@ -3,16 +3,19 @@ heals once there is space. `MEETUP_HOME` is a small tmpfs (mounting needs root).
 
 from __future__ import annotations
 
-import errno
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from meetup_pipeline.warehouse.disk import MIN_FREE_BYTES
-from meetup_pipeline_tests.chaos.conftest import LiveRun, Site, make_site, remove_site
+from meetup_pipeline_tests.chaos.conftest import (
+    LiveRun,
+    Site,
+    TmpfsUnavailable,
+    fill,
+    fill_up,
+    tmpfs_site,
+)
 
 STAGING = 'STEP_START - Started execution of step "stg_events"'
 """Past extraction: the run still has every staging, mart and check step to record."""
@@ -20,36 +23,11 @@ STAGING = 'STEP_START - Started execution of step "stg_events"'
 
 @pytest.fixture
 def small_home() -> Iterator[Site]:
-    site = make_site("meetup-chaos-disk-")
-    home = site.root / "home"
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256m,mode=0755", "tmpfs", str(home)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        remove_site(site)
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
     try:
-        yield site
-    finally:
-        try:
-            remove_site(site)  # stops the server first
-        finally:
-            subprocess.run(["umount", "-l", str(home)], check=False)
-            shutil.rmtree(site.root, ignore_errors=True)  # the mount point, now a folder
-
-
-def fill(path: Path, leave: int) -> Path:
-    """A file taking all the space of `path`'s disk but `leave` bytes."""
-    filler = path / "filler"
-    free = shutil.disk_usage(path).free
-    with filler.open("wb") as fh:
-        fh.truncate(0)
-        chunk = b"\0" * (1 << 20)
-        for _ in range(max(0, free - leave) >> 20):
-            fh.write(chunk)
-    return filler
+        with tmpfs_site("meetup-chaos-disk-") as site:
+            yield site
+    except TmpfsUnavailable as exc:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {exc}")
 
 
 def test_a_run_on_a_full_disk_says_so_and_a_rerun_heals(small_home: Site) -> None:
@@ -69,18 +47,6 @@ def test_a_run_on_a_full_disk_says_so_and_a_rerun_heals(small_home: Site) -> Non
     again = site.materialize()
     assert again.code == 0, again.output[-4000:]
     assert "RUN_SUCCESS" in again.output
-
-
-def fill_up(path: Path) -> Path:
-    """`fill`, then the last bytes too: every later write to the disk fails."""
-    filler = fill(path, leave=0)
-    with filler.open("ab", buffering=0) as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 4096)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-    return filler
 
 
 def test_a_disk_that_fills_during_a_run_is_named_in_dagster_storage_too(

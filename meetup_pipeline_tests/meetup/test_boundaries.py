@@ -25,6 +25,15 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+def loaded_after(code: str, prefix: str) -> str:
+    """The modules under `prefix` that a fresh interpreter has loaded after running `code`."""
+    probe = f"{code}import sys\nprint(sorted(m for m in sys.modules if m.startswith({prefix!r})))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    return out.stdout.strip()
+
+
 def test_no_client_module_imports_the_sandbox() -> None:
     files = sorted(CLIENT.rglob("*.py"))
     assert len(files) >= 8
@@ -36,18 +45,13 @@ def test_no_client_module_imports_the_sandbox() -> None:
 
 def test_using_the_client_loads_no_sandbox_module() -> None:
     code = (
-        "import sys, asyncio, datetime as d\n"
+        "import asyncio, datetime as d\n"
         "from meetup_pipeline.meetup import MeetupResource\n"
         "r = MeetupResource()\n"
         "assert r.source == 'api' and r.default_transport() is None\n"
         "r.build_client(r.http_client())\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith('meetup_pipeline.sandbox'))\n"
-        "print(loaded)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert out.stdout.strip() == "[]", out.stdout
+    assert loaded_after(code, "meetup_pipeline.sandbox") == "[]"
 
 
 def test_the_relative_import_resolver_sees_a_sandbox_import(tmp_path: Path) -> None:
@@ -59,13 +63,7 @@ def test_the_relative_import_resolver_sees_a_sandbox_import(tmp_path: Path) -> N
 def test_the_warehouse_loads_no_client_module() -> None:
     """Persistence knows no API: neither directly nor through the settings it reads."""
     code = (
-        "import sys\n"
         "import meetup_pipeline.warehouse.io_manager, meetup_pipeline.warehouse.resource\n"
         "import meetup_pipeline.warehouse.writes, meetup_pipeline.warehouse.zones\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith('meetup_pipeline.meetup'))\n"
-        "print(loaded)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert out.stdout.strip() == "[]", out.stdout
+    assert loaded_after(code, "meetup_pipeline.meetup") == "[]"
