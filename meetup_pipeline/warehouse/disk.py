@@ -61,17 +61,8 @@ def check_free_space(path: Path, minimum: int = MIN_FREE_BYTES) -> None:
 
 def name_full_disk(engine: sa.Engine, where: str) -> None:
     """Statements on `engine` that fail on a full disk raise `DiskFullError` naming `where`."""
-    if engine in _WHERE:
-        _WHERE[engine] = where
-        return
+    _listen()
     _WHERE[engine] = where
-
-    @sa.event.listens_for(engine, "handle_error")
-    def _named(context: sa.engine.ExceptionContext) -> None:
-        if is_disk_full(context.original_exception):
-            raise DiskFullError(message(_WHERE.get(engine, where))) from (
-                context.original_exception
-            )
 
 
 def where_for(engine: sa.Engine) -> str:
@@ -88,16 +79,24 @@ def name_full_disk_on(url: sa.URL, where: str, error: type[DiskFullError] = Disk
     """Statements of ANY engine on `url`'s database that fail on a full disk raise `error`
     naming `where`: for engines made by others (dagster-postgres makes several per storage,
     some long after start), which `name_full_disk` cannot reach one by one."""
-    if not _SERVERS:
-        sa.event.listen(sa.Engine, "handle_error", _named_by_database)
+    _listen()
     _SERVERS[_database_key(url)] = (where, error)
 
 
-def _named_by_database(context: sa.engine.ExceptionContext) -> None:
+def _listen() -> None:
+    """One listener for every engine, named one by one or by database."""
+    if not sa.event.contains(sa.Engine, "handle_error", _named):
+        sa.event.listen(sa.Engine, "handle_error", _named)
+
+
+def _named(context: sa.engine.ExceptionContext) -> None:
     engine = context.engine
-    if engine is None or engine in _WHERE:  # named one by one: that listener speaks
+    if engine is None:
         return
-    found = _SERVERS.get(_database_key(engine.url))
+    if engine in _WHERE:  # named one by one: that name wins over its database's
+        found: tuple[str, type[DiskFullError]] | None = (_WHERE[engine], DiskFullError)
+    else:
+        found = _SERVERS.get(_database_key(engine.url))
     if found is not None and is_disk_full(context.original_exception):
         where, error = found
         raise error(message(where)) from context.original_exception
